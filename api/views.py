@@ -1,0 +1,191 @@
+"""JSON API v1 (SPEC §6). Views parse, call one service, and render."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from api.errors import error_response
+from api.openapi import openapi_document
+from bookings import errors, services
+from bookings.forms import bind_json
+from bookings.selectors import slot_availability
+from offices.models import Office
+
+
+def _json(data: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _iso(moment: datetime, office: Office) -> str:
+    return moment.astimezone(office.tz).isoformat()
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    if getattr(request, "limited", False):
+        raise errors.RateLimited()
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise errors.Invalid(_("リクエスト本文が正しいJSONではありません。")) from None
+    if not isinstance(data, dict):
+        raise errors.Invalid(_("リクエスト本文はJSONオブジェクトにしてください。"))
+    return data
+
+
+def api_view(view):  # type: ignore[no-untyped-def]
+    """Turn domain errors into the error envelope."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except errors.BookingError as error:
+            return error_response(error)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@require_GET
+@api_view
+def offices(request: HttpRequest) -> JsonResponse:
+    return _json(
+        [
+            {"code": o.code, "name": o.name, "phone": o.phone, "timezone": o.timezone}
+            for o in Office.objects.all()
+        ]
+    )
+
+
+def _date_param(request: HttpRequest, name: str) -> date | None:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw) if len(raw) == 10 else _bad_date(name)
+    except ValueError:
+        return _bad_date(name)
+
+
+def _bad_date(name: str) -> date:
+    raise errors.Invalid(fields={name: [_("日付は YYYY-MM-DD の形で指定してください。")]})
+
+
+@require_GET
+@api_view
+def office_slots(request: HttpRequest, code: str) -> JsonResponse:
+    office = Office.objects.filter(code=code).first()
+    if office is None:
+        raise errors.NotFound(_("その窓口は見つかりません。"))
+    first, last = _date_param(request, "from"), _date_param(request, "to")
+    if first and last and first > last:
+        raise errors.Invalid(fields={"to": [_("終了日は開始日以降の日付にしてください。")]})
+    now = timezone.now()
+    return _json(
+        {
+            "office": office.code,
+            "slots": [
+                {
+                    "start": _iso(a.slot.start, office),
+                    "end": _iso(a.slot.end, office),
+                    "capacity": a.slot.capacity,
+                    "remaining": a.remaining,
+                }
+                for a in slot_availability(office, now=now, first=first, last=last)
+            ],
+        }
+    )
+
+
+def _start_param(value: Any) -> datetime:
+    problem = {"start": [_("開始日時を 2026-12-01T17:15:00+09:00 のような形で指定してください。")]}
+    if not isinstance(value, str):
+        raise errors.Invalid(fields=problem)
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        raise errors.Invalid(fields=problem) from None
+    if start.tzinfo is None:
+        raise errors.Invalid(fields=problem)
+    return start
+
+
+@csrf_exempt
+@require_POST
+@ratelimit(key="madoguchi.clientip.ratelimit_key", rate="20/h", method="POST", block=False)
+@api_view
+def bookings_create(request: HttpRequest) -> JsonResponse:
+    data = _body(request)
+    office = Office.objects.filter(code=str(data.get("office", ""))).first()
+    if office is None:
+        raise errors.NotFound(_("その窓口は見つかりません。"))
+    form, problems = bind_json(data)
+    start = None
+    try:
+        start = _start_param(data.get("start"))
+    except errors.Invalid as exc:
+        problems.update(exc.fields)
+    if not form.is_valid() or problems:
+        fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
+        fields.update(problems)
+        raise errors.Invalid(fields=fields)
+    assert start is not None
+    booking = services.booking_hold(
+        office=office,
+        start=start,
+        applicant=form.applicant(),
+        language=translation.get_language() or "ja",
+        now=timezone.now(),
+    )
+    return _json(
+        {"id": str(booking.pk), "status": booking.status, "expires_at": _iso(booking.expires_at, office)},
+        status=201,
+    )
+
+
+def _token(request: HttpRequest) -> str:
+    token = _body(request).get("token")
+    if not isinstance(token, str) or not token:
+        raise errors.NotFound()
+    return token
+
+
+@csrf_exempt
+@require_POST
+@ratelimit(key="madoguchi.clientip.ratelimit_key", rate="60/10m", method="POST", block=False)
+@api_view
+def bookings_confirm(request: HttpRequest) -> JsonResponse:
+    booking = services.booking_confirm(token=_token(request), now=timezone.now())
+    return _json(
+        {
+            "id": str(booking.pk),
+            "status": "confirmed",
+            "start": _iso(booking.start, booking.office),
+            "meeting_url": booking.meeting_url,
+        }
+    )
+
+
+@csrf_exempt
+@require_POST
+@ratelimit(key="madoguchi.clientip.ratelimit_key", rate="60/10m", method="POST", block=False)
+@api_view
+def bookings_cancel(request: HttpRequest) -> JsonResponse:
+    booking = services.booking_cancel(token=_token(request), now=timezone.now())
+    return _json({"id": str(booking.pk), "status": booking.status})
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    return _json(openapi_document())
+
+

@@ -1,0 +1,64 @@
+"""Every mail: subject, text and HTML templates rendered by one function."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from bookings.calendar_file import booking_ics
+from bookings.models import Booking, MailKind, OutgoingMail
+from bookings.tokens import CANCEL, CONFIRM, make_token
+from madoguchi.dates import format_datetime, format_slot
+
+
+def link(path: str) -> str:
+    return f"{settings.MADOGUCHI_BASE_URL}{path}"
+
+
+def confirm_url(booking: Booking) -> str:
+    return link(f"/b/confirm/{make_token(salt=booking.token_salt, purpose=CONFIRM)}")
+
+
+def cancel_url(booking: Booking) -> str:
+    return link(f"/b/cancel/{make_token(salt=booking.token_salt, purpose=CANCEL)}")
+
+
+def mail_context(booking: Booking, kind: str) -> dict[str, object]:
+    tz = booking.office.tz
+    language = booking.language
+    context: dict[str, object] = {
+        "booking": booking,
+        "office": booking.office,
+        "when": format_slot(booking.local_start, booking.local_end, language),
+        "site_url": link("/"),
+    }
+    if kind == MailKind.CONFIRM_REQUEST:
+        context["confirm_url"] = confirm_url(booking)
+        context["confirm_by"] = format_datetime(booking.expires_at.astimezone(tz), language)
+    if kind in (MailKind.COMPLETION, MailKind.REMINDER):
+        context["cancel_url"] = cancel_url(booking)
+        context["meeting_url"] = booking.meeting_url
+    return context
+
+
+def render_mail(mail: OutgoingMail) -> EmailMultiAlternatives:
+    booking = mail.booking
+    with translation.override(booking.language):
+        context = mail_context(booking, mail.kind)
+        base = f"bookings/email/{mail.kind}"
+        subject = render_to_string(f"{base}.subject.txt", context)
+        text = render_to_string(f"{base}.txt", context)
+        html = render_to_string(f"{base}.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),  # no newlines in a header
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[booking.email],
+        headers={"Message-ID": mail.message_id, "Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    if mail.kind == MailKind.COMPLETION:
+        message.attach("madoguchi.ics", booking_ics(booking), "text/calendar; method=PUBLISH")
+    return message

@@ -1,0 +1,70 @@
+"""Domain errors: each carries the API code, the HTTP status and a message for people."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class BookingError(Exception):
+    code = "error"
+    status = 400
+    message: str | Promise = _("リクエストを処理できませんでした。")
+
+    def __init__(self, message: str | Promise | None = None, fields: dict[str, list[str]] | None = None):
+        if message is not None:
+            self.message = message
+        self.fields = fields or {}
+        super().__init__(str(self.message))
+
+
+class Invalid(BookingError):
+    code, status = "invalid", 422
+    message = _("入力内容に誤りがあります。各項目のメッセージをご確認ください。")
+
+
+class NotFound(BookingError):
+    code, status = "not_found", 404
+    message = _("お探しのものが見つかりませんでした。リンクやアドレスをご確認ください。")
+
+
+class SlotFull(BookingError):
+    code, status = "slot_full", 409
+    message = _("申し訳ありません。この枠はちょうど満席になりました。別の時間帯をお選びください。")
+
+
+class LimitReached(BookingError):
+    code, status = "limit_reached", 409
+    message = _(
+        "この窓口ですでに予約をお持ちです。その相談が終わった後、またはキャンセルした後に、"
+        "あらためてご予約ください。"
+    )
+
+
+class Refused(BookingError):
+    code, status = "refused", 403
+    message = _(
+        "この窓口のオンライン予約はご利用いただけません。窓口へ直接お問い合わせください。"
+    )
+
+
+class Expired(BookingError):
+    code, status = "expired", 410
+    message = _(
+        "この予約は無効になりました。期限内に確認リンクが使われなかったため、枠を解放しました。"
+        "お手数ですが、もう一度ご予約ください。"
+    )
+
+
+class SameDay(BookingError):
+    code, status = "same_day", 409
+
+
+class NotCancellable(BookingError):
+    code, status = "not_cancellable", 409
+    message = _("この予約はキャンセルできません。")
+
+
+class RateLimited(BookingError):
+    code, status = "rate_limited", 429
+    message = _("アクセスが集中しています。1分ほど待ってから、もう一度お試しください。")

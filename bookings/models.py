@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import Office, TermsVersion
+
+# R8: not joined 10 minutes after the start means no-show.
+NO_SHOW_AFTER = timedelta(minutes=10)
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("確認待ち")
+    CONFIRMED = "confirmed", _("確定")
+    EXPIRED = "expired", _("期限切れ")
+    CANCELLED = "cancelled", _("キャンセル")
+    ATTENDED = "attended", _("相談済み")
+    NO_SHOW = "no_show", _("無断欠席")
+
+
+# Statuses whose booking occupies its seat number (see the constraint below).
+# An expired or cancelled booking gives its seat back.
+SEAT_HOLDING = [Status.PENDING, Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]
+
+
+class CancelledBy(models.TextChoices):
+    LINK = "link", _("本人（メールのリンク）")
+    PHONE = "phone", _("職員（本人からの電話）")
+
+
+class Booking(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField(_("開始"))
+    end = models.DateTimeField(_("終了"))
+    seat = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+
+    name = models.CharField(_("氏名"), max_length=100)
+    email = models.EmailField(_("メールアドレス"), max_length=254)
+    email_key = models.CharField(max_length=254, db_index=True)  # case-folded email
+    phone = models.CharField(_("電話番号"), max_length=32)
+    phone_key = models.CharField(max_length=20, db_index=True)  # E.164
+    jobseeker_number = models.CharField(_("求職番号"), max_length=20, blank=True)
+    note = models.TextField(_("自由記入欄"), blank=True, max_length=1000)
+    support = models.BooleanField(_("通訳者・介助者の同席"), default=False)
+    language = models.CharField(max_length=8, default="ja")
+    terms = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="bookings")
+
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True)
+    attended_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    meeting_url = models.URLField(max_length=500, blank=True)
+
+    # Link tokens are derived from token_salt and SECRET_KEY when a mail is
+    # written; only their hashes are stored (SPEC §5).
+    token_salt = models.CharField(max_length=32)
+    confirm_token_hash = models.CharField(max_length=64, unique=True)
+    cancel_token_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["start", "created_at"]
+        constraints = [
+            # Capacity, enforced by the database: one booking per seat of a slot.
+            models.UniqueConstraint(
+                fields=["office", "start", "seat"],
+                condition=models.Q(status__in=SEAT_HOLDING),
+                name="one_booking_per_seat",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["office", "start", "status"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+        verbose_name = _("予約")
+        verbose_name_plural = _("予約")
+
+    def __str__(self) -> str:
+        return f"{self.office.code} {self.start:%Y-%m-%d %H:%M} {self.status}"
+
+    def status_at(self, now: datetime) -> str:
+        """The status as the rules see it at `now`, whether or not the worker has run."""
+        if self.status == Status.PENDING and now >= self.expires_at:
+            return Status.EXPIRED
+        if self.status == Status.CONFIRMED and now >= self.start + NO_SHOW_AFTER:
+            return Status.NO_SHOW
+        return self.status
+
+    def is_active(self, now: datetime) -> bool:
+        state = self.status_at(now)
+        return state == Status.PENDING or (state == Status.CONFIRMED and now < self.start)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(self.office.tz)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(self.office.tz)
+
+
+class Refusal(models.Model):
+    """R9: a person the office no longer serves online."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="refusals")
+    email_key = models.CharField(max_length=254, blank=True, db_index=True)
+    phone_key = models.CharField(max_length=20, blank=True, db_index=True)
+    reason = models.TextField(_("理由"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("利用お断り")
+        verbose_name_plural = _("利用お断り")
+
+    def __str__(self) -> str:
+        return f"{self.office.code}: {self.email_key or self.phone_key}"
+
+
+class MailKind(models.TextChoices):
+    CONFIRM_REQUEST = "confirm_request", _("予約確認のお願い")
+    COMPLETION = "completion", _("予約完了")
+    CANCELLATION = "cancellation", _("キャンセルのお知らせ")
+    EXPIRY = "expiry", _("期限切れのお知らせ")
+    REMINDER = "reminder", _("前日のお知らせ")
+
+
+class MailState(models.TextChoices):
+    QUEUED = "queued", _("送信待ち")
+    SENDING = "sending", _("送信中")
+    SENT = "sent", _("送信済み")
+    FAILED = "failed", _("送信失敗")
+
+
+class OutgoingMail(models.Model):
+    """The outbox: written with the change that causes the mail, sent by the worker."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="mails")
+    kind = models.CharField(max_length=20, choices=MailKind.choices)
+    state = models.CharField(max_length=10, choices=MailState.choices, default=MailState.QUEUED)
+    message_id = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One mail of a kind per booking: a retried state change cannot mail twice.
+            models.UniqueConstraint(fields=["booking", "kind"], name="one_mail_per_kind"),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.booking_id} ({self.state})"

@@ -1,0 +1,29 @@
+"""Input normalisation before validation (SPEC §6)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Dashes people type in phone and card numbers, in any width.
+DASHES = re.compile("[\u2010-\u2015\u2212\u30fc\uff0d\uff70-]")
+
+
+def has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+def clean_text(text: str) -> str:
+    """Full-width letters and digits to ASCII, half-width kana to full-width, trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def clean_number(text: str) -> str:
+    """Digits and hyphens as typed on any keyboard: ０９０－１２３４ → 090-1234."""
+    text = DASHES.sub("-", clean_text(text))
+    return re.sub(r"\s+", "", text)
+
+
+def email_key(email: str) -> str:
+    return clean_text(email).casefold()

@@ -1,0 +1,105 @@
+"""The durable outbox: mail is written with the state change and sent by the worker.
+
+A row is claimed by a conditional update before it is sent, so two workers
+never send the same mail; a failed attempt is retried with a growing delay.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+from typing import TYPE_CHECKING
+
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import Q
+
+from bookings.models import MailKind, MailState, OutgoingMail
+
+if TYPE_CHECKING:
+    from bookings.models import Booking
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = [10, 30, 60, 120, 300, 600, 1800, 3600]  # seconds
+MAX_ATTEMPTS = 20
+# A claim older than this belongs to a worker that died mid-send.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def queue_mail(booking: Booking, kind: MailKind, *, now: datetime) -> OutgoingMail:
+    """Write the mail into the outbox; call inside the transaction of the change."""
+    mail = OutgoingMail.objects.create(
+        booking=booking,
+        kind=kind,
+        message_id=make_msgid(domain="madoguchi.invalid"),
+        created_at=now,
+        next_attempt_at=now,
+    )
+    transaction.on_commit(lambda: _wake_worker(mail.pk), robust=True)
+    return mail
+
+
+def _wake_worker(mail_id: int) -> None:
+    # The periodic sweep sends the mail anyway if this enqueue is lost.
+    from bookings.tasks import deliver_mail_task
+
+    deliver_mail_task(mail_id)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])
+
+
+def _claim(mail_id: int, *, now: datetime) -> bool:
+    return bool(
+        OutgoingMail.objects.filter(pk=mail_id)
+        .filter(
+            Q(state=MailState.QUEUED, next_attempt_at__lte=now)
+            | Q(state=MailState.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .update(state=MailState.SENDING, claimed_at=now)
+    )
+
+
+def deliver_mail(*, mail_id: int, now: datetime) -> bool:
+    """Send one queued mail if it is due. True if it went out."""
+    from bookings.emails import render_mail
+
+    if not _claim(mail_id, now=now):
+        return False
+    mail = OutgoingMail.objects.select_related("booking__office", "booking__terms").get(pk=mail_id)
+    try:
+        message = render_mail(mail)
+        with get_connection() as connection:
+            connection.send_messages([message])
+    except Exception as exc:  # noqa: BLE001 - any failure is retried, none is lost
+        mail.attempts += 1
+        mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if mail.attempts >= MAX_ATTEMPTS:
+            mail.state = MailState.FAILED
+        else:
+            mail.state = MailState.QUEUED
+            mail.next_attempt_at = now + retry_delay(mail.attempts)
+        mail.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+        log.warning("mail %s (%s) attempt %s failed: %s", mail.pk, mail.kind, mail.attempts, exc)
+        return False
+    mail.attempts += 1
+    mail.state = MailState.SENT
+    mail.sent_at = now
+    mail.last_error = ""
+    mail.save(update_fields=["attempts", "state", "sent_at", "last_error"])
+    return True
+
+
+def deliver_due_mail(*, now: datetime, limit: int = 200) -> int:
+    due = (
+        OutgoingMail.objects.filter(
+            Q(state=MailState.QUEUED, next_attempt_at__lte=now)
+            | Q(state=MailState.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(deliver_mail(mail_id=pk, now=now) for pk in list(due))

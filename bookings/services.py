@@ -1,0 +1,289 @@
+"""The booking lifecycle (R4–R9, R13). Every rule takes `now` as an argument."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from bookings import errors
+from bookings.forms import Applicant
+from bookings.models import (
+    NO_SHOW_AFTER,
+    SEAT_HOLDING,
+    Booking,
+    CancelledBy,
+    MailKind,
+    Refusal,
+    Status,
+)
+from bookings.outbox import queue_mail
+from bookings.tokens import CANCEL, CONFIRM, make_token, new_salt, token_hash
+from offices.models import Office
+from offices.services import current_terms, find_bookable_slot, office_today
+
+# Reminders go out from this hour (office time) on the day before.
+REMINDER_HOUR = 9
+
+
+def confirm_window() -> timedelta:
+    return timedelta(seconds=settings.MADOGUCHI_CONFIRM_WINDOW_SECONDS)
+
+
+def active_bookings(office: Office, *, now: datetime) -> QuerySet[Booking]:
+    """SPEC §6: pending and not yet expired, or confirmed and not yet started."""
+    return Booking.objects.filter(office=office).filter(
+        Q(status=Status.PENDING, expires_at__gt=now) | Q(status=Status.CONFIRMED, start__gt=now)
+    )
+
+
+def is_refused(office: Office, *, email_key: str, phone_key: str) -> bool:
+    return Refusal.objects.filter(office=office).filter(
+        Q(email_key=email_key) | Q(phone_key=phone_key)
+    ).exists()
+
+
+def booking_hold(
+    *, office: Office, start: datetime, applicant: Applicant, language: str, now: datetime
+) -> Booking:
+    """R4/R5: take a seat as a pending booking and write the confirmation request."""
+    slot = find_bookable_slot(office, start=start, now=now)
+    if slot is None:
+        raise errors.Invalid(
+            fields={"start": [_("この日時は予約できる枠ではありません。カレンダーから枠をお選びください。")]}
+        )
+    terms = current_terms(office, today=office_today(office, now=now))
+    if terms is None:
+        raise errors.NotFound(_("この窓口は現在オンライン予約を受け付けていません。"))
+    try:
+        with transaction.atomic(durable=True):
+            # Serialise the office's bookings: FOR UPDATE on PostgreSQL; on
+            # SQLite the IMMEDIATE transaction already holds the write lock.
+            Office.objects.select_for_update().get(pk=office.pk)
+            if is_refused(office, email_key=applicant.email_key, phone_key=applicant.phone_key):
+                raise errors.Refused()  # R9
+            same_person = Q(email_key=applicant.email_key) | Q(phone_key=applicant.phone_key)
+            if active_bookings(office, now=now).filter(same_person).exists():
+                raise errors.LimitReached()
+            expire_due_holds(now=now, office=office, start=slot.start)
+            taken = set(
+                Booking.objects.filter(
+                    office=office, start=slot.start, status__in=SEAT_HOLDING
+                ).values_list("seat", flat=True)
+            )
+            free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
+            if not free:
+                raise errors.SlotFull()
+            salt = new_salt()
+            booking = Booking.objects.create(
+                office=office,
+                start=slot.start,
+                end=slot.end,
+                seat=free[0],
+                name=applicant.name,
+                email=applicant.email,
+                email_key=applicant.email_key,
+                phone=applicant.phone,
+                phone_key=applicant.phone_key,
+                jobseeker_number=applicant.jobseeker_number,
+                note=applicant.note,
+                support=applicant.support,
+                language=language,
+                terms=terms,
+                created_at=now,
+                # R5: the window, and never past the start of the slot.
+                expires_at=min(now + confirm_window(), slot.start),
+                token_salt=salt,
+                confirm_token_hash=token_hash(make_token(salt=salt, purpose=CONFIRM)),
+                cancel_token_hash=token_hash(make_token(salt=salt, purpose=CANCEL)),
+            )
+            queue_mail(booking, MailKind.CONFIRM_REQUEST, now=now)
+    except IntegrityError as exc:
+        # The seat constraint caught a race the lock did not: still a clean answer.
+        raise errors.SlotFull() from exc
+    return booking
+
+
+def _by_token(token: str, field: str) -> Booking:
+    if not token or len(token) > 200:
+        raise errors.NotFound()
+    booking = (
+        Booking.objects.select_for_update()
+        .select_related("office")
+        .filter(**{field: token_hash(token)})
+        .first()
+    )
+    if booking is None:
+        raise errors.NotFound()
+    return booking
+
+
+def find_by_confirm_token(token: str) -> Booking:
+    return _lookup(token, "confirm_token_hash")
+
+
+def find_by_cancel_token(token: str) -> Booking:
+    return _lookup(token, "cancel_token_hash")
+
+
+def _lookup(token: str, field: str) -> Booking:
+    if not token or len(token) > 200:
+        raise errors.NotFound()
+    booking = Booking.objects.select_related("office").filter(**{field: token_hash(token)}).first()
+    if booking is None:
+        raise errors.NotFound()
+    return booking
+
+
+def meeting_url_for(office: Office) -> str:
+    # R13: a per-booking room with an unguessable id, or the office's fixed room.
+    if "{room}" in office.meeting_url:
+        return office.meeting_url.replace("{room}", secrets.token_urlsafe(18))
+    return office.meeting_url
+
+
+def booking_confirm(*, token: str, now: datetime) -> Booking:
+    """R5/R6: confirm within the window and before the start; idempotent."""
+    with transaction.atomic(durable=True):
+        booking = _by_token(token, "confirm_token_hash")
+        if booking.status in (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW):
+            return booking
+        if booking.status == Status.PENDING and now < booking.expires_at:
+            booking.status = Status.CONFIRMED
+            booking.confirmed_at = now
+            booking.meeting_url = meeting_url_for(booking.office)
+            booking.save(update_fields=["status", "confirmed_at", "meeting_url"])
+            queue_mail(booking, MailKind.COMPLETION, now=now)
+            return booking
+        if booking.status == Status.PENDING:
+            _expire(booking, now=now)
+    # Outside the transaction, so that the expiry above is kept.
+    raise errors.Expired()
+
+
+def _expire(booking: Booking, *, now: datetime) -> bool:
+    updated = Booking.objects.filter(pk=booking.pk, status=Status.PENDING).update(
+        status=Status.EXPIRED
+    )
+    if updated:
+        booking.status = Status.EXPIRED
+        queue_mail(booking, MailKind.EXPIRY, now=now)
+    return bool(updated)
+
+
+def expire_due_holds(
+    *, now: datetime, office: Office | None = None, start: datetime | None = None
+) -> int:
+    """R5: pending bookings past their expiry become expired, with a notice each."""
+    due = Booking.objects.filter(status=Status.PENDING, expires_at__lte=now)
+    if office is not None:
+        due = due.filter(office=office)
+    if start is not None:
+        due = due.filter(start=start)
+    count = 0
+    for booking in due.select_related("office"):
+        with transaction.atomic():
+            count += _expire(booking, now=now)
+    return count
+
+
+def booking_cancel(*, token: str, now: datetime) -> Booking:
+    """R7: cancel by the link until the day before (office time); idempotent."""
+    with transaction.atomic(durable=True):
+        booking = _by_token(token, "cancel_token_hash")
+        if booking.status == Status.CANCELLED:
+            return booking
+        check_link_cancellable(booking, now=now)
+        return _cancel(booking, now=now, by=CancelledBy.LINK)
+
+
+def check_link_cancellable(booking: Booking, *, now: datetime) -> None:
+    if booking.status_at(now) != Status.CONFIRMED or now >= booking.start:
+        raise errors.NotCancellable()
+    if office_today(booking.office, now=now) >= booking.local_start.date():
+        # R7: on the day itself only by phone.
+        raise errors.SameDay(
+            _(
+                "相談当日のキャンセルは電話でのみ受け付けています。"
+                "%(office)s（%(phone)s）までお電話ください。"
+            )
+            % {"office": booking.office.name, "phone": booking.office.phone}
+        )
+
+
+def booking_cancel_by_phone(*, booking: Booking, now: datetime) -> Booking:
+    """R7: staff cancel on the user's behalf, recorded as a phone cancellation."""
+    with transaction.atomic(durable=True):
+        booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
+        if booking.status == Status.CANCELLED:
+            return booking
+        if booking.status_at(now) not in (Status.PENDING, Status.CONFIRMED) or now >= booking.start:
+            raise errors.NotCancellable()
+        return _cancel(booking, now=now, by=CancelledBy.PHONE)
+
+
+def _cancel(booking: Booking, *, now: datetime, by: str) -> Booking:
+    booking.status = Status.CANCELLED
+    booking.cancelled_at = now
+    booking.cancelled_by = by
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    queue_mail(booking, MailKind.CANCELLATION, now=now)
+    return booking
+
+
+def mark_no_shows(*, now: datetime) -> int:
+    """R8: confirmed and not joined by 10 minutes after the start."""
+    return Booking.objects.filter(
+        status=Status.CONFIRMED, start__lte=now - NO_SHOW_AFTER
+    ).update(status=Status.NO_SHOW, no_show_at=now)
+
+
+def mark_attended(*, booking: Booking, now: datetime) -> Booking:
+    """R8: staff mark attendance when the user joins, and may correct a no-show."""
+    if booking.status not in (Status.CONFIRMED, Status.NO_SHOW, Status.ATTENDED):
+        raise errors.NotCancellable(_("確定済みの予約だけを「相談済み」にできます。"))
+    booking.status = Status.ATTENDED
+    booking.attended_at = now
+    booking.save(update_fields=["status", "attended_at"])
+    return booking
+
+
+def mark_no_show(*, booking: Booking, now: datetime) -> Booking:
+    if booking.status not in (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW):
+        raise errors.NotCancellable(_("確定済みの予約だけを「無断欠席」にできます。"))
+    booking.status = Status.NO_SHOW
+    booking.no_show_at = now
+    booking.save(update_fields=["status", "no_show_at"])
+    return booking
+
+
+def send_due_reminders(*, now: datetime) -> int:
+    """A reminder on the day before, from REMINDER_HOUR office time."""
+    count = 0
+    candidates = Booking.objects.filter(
+        status=Status.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        start__gt=now,
+        start__lte=now + timedelta(days=2),
+    ).select_related("office")
+    for booking in candidates:
+        local_now = now.astimezone(booking.office.tz)
+        day_before = booking.local_start.date() - timedelta(days=1)
+        if local_now.date() != day_before or local_now.hour < REMINDER_HOUR:
+            continue
+        with transaction.atomic():
+            updated = Booking.objects.filter(pk=booking.pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now
+            )
+            if not updated:
+                continue
+            confirmed_at = booking.confirmed_at or now
+            # Confirmed on the day before: the completion mail said it all just now.
+            if confirmed_at.astimezone(booking.office.tz).date() < day_before:
+                queue_mail(booking, MailKind.REMINDER, now=now)
+                count += 1
+    return count

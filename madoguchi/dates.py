@@ -1,0 +1,30 @@
+"""Dates and times as people read them: 2026年12月1日（火）17:15."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+JA_WEEKDAYS = "月火水木金土日"
+EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def format_date(day: date, language: str) -> str:
+    if language.startswith("ja"):
+        return f"{day.year}年{day.month}月{day.day}日（{JA_WEEKDAYS[day.weekday()]}）"
+    return f"{EN_WEEKDAYS[day.weekday()]} {day.day} {EN_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_datetime(moment: datetime, language: str) -> str:
+    """`moment` must already be in the zone the reader expects (the office's)."""
+    if language.startswith("ja"):
+        return f"{format_date(moment.date(), language)}{moment:%H:%M}"
+    return f"{format_date(moment.date(), language)}, {moment:%H:%M}"
+
+
+def format_slot(start: datetime, end: datetime, language: str) -> str:
+    separator = "〜" if language.startswith("ja") else "–"
+    return f"{format_datetime(start, language)}{separator}{end:%H:%M}"

@@ -1,0 +1,35 @@
+"""Keep booking tokens out of every log line (SPEC §5)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from gunicorn.glogging import Logger as GunicornLogger
+
+TOKEN_IN_PATH = re.compile(r"(/b/(?:confirm|cancel)/)[^/\s?\"']+")
+
+
+def redact(text: str) -> str:
+    return TOKEN_IN_PATH.sub(r"\1[redacted]", text)
+
+
+class RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(str(record.msg))
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
+        return True
+
+
+class AccessLogger(GunicornLogger):
+    """gunicorn's logger with token paths redacted from the access log."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> Any:
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "q"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact(atoms[key])
+        return atoms

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import date, time
+from zoneinfo import ZoneInfo
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from offices.schedule import WEEKDAYS, SlotRule
+
+office_code_validator = RegexValidator(
+    r"^[a-z0-9-]+$", _("半角英小文字・数字・ハイフンだけを使ってください。")
+)
+
+
+class Office(models.Model):
+    """A public employment office that offers online consultations."""
+
+    code = models.CharField(_("コード"), max_length=64, unique=True, validators=[office_code_validator])
+    name = models.CharField(_("名称"), max_length=200)
+    phone = models.CharField(_("電話番号"), max_length=32)
+    timezone = models.CharField(_("タイムゾーン"), max_length=64, default="Asia/Tokyo")
+    capacity = models.PositiveSmallIntegerField(
+        _("1枠あたりの席数"), default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("予約受付期間（日）"), default=60, validators=[MaxValueValidator(366)]
+    )
+    meeting_url = models.URLField(
+        _("会議リンク"),
+        max_length=500,
+        help_text=_("固定の会議室URL、または予約ごとの会議室を作る {room} 入りのURLテンプレート。"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("窓口")
+        verbose_name_plural = _("窓口")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def slot_rules(self) -> list[SlotRule]:
+        return [rule.as_rule() for rule in self.rules.all()]
+
+    def closed_dates(self, first: date, last: date) -> dict[date, str]:
+        rows = self.closures.filter(date__gte=first, date__lte=last)
+        return {row.date: row.reason for row in rows}
+
+
+class SlotRuleRow(models.Model):
+    """The stored form of a schedule.SlotRule."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveSmallIntegerField(default=0)
+    weekdays = models.JSONField(help_text='e.g. ["tue", "thu"]')
+    nth = models.JSONField(default=list, blank=True, help_text="e.g. [2, 4]; empty: every week")
+    times = models.JSONField(help_text='e.g. ["17:15", "18:15"]')
+    minutes = models.PositiveSmallIntegerField(default=30)
+    capacity = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["office", "position"]
+        verbose_name = _("枠の規則")
+        verbose_name_plural = _("枠の規則")
+
+    def __str__(self) -> str:
+        return f"{','.join(self.weekdays)} {','.join(self.times)}"
+
+    def as_rule(self) -> SlotRule:
+        return SlotRule(
+            weekdays=frozenset(WEEKDAYS.index(d) for d in self.weekdays),
+            nth=frozenset(self.nth or ()),
+            times=tuple(time.fromisoformat(t) for t in self.times),
+            minutes=self.minutes,
+            capacity=self.capacity,
+        )
+
+
+class Closure(models.Model):
+    """An extra closed day entered by staff (R3)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("日付"))
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["office", "date"]
+        constraints = [models.UniqueConstraint(fields=["office", "date"], name="one_closure_a_day")]
+        verbose_name = _("臨時閉庁日")
+        verbose_name_plural = _("臨時閉庁日")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}"
+
+
+class TermsVersion(models.Model):
+    """A published version of an office's terms of use (R4, R12)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="terms_versions")
+    version = models.CharField(_("版"), max_length=32)
+    effective_date = models.DateField(_("効力発生日"))
+    title = models.CharField(_("表題"), max_length=200)
+    body = models.TextField(_("本文"))
+
+    class Meta:
+        ordering = ["office", "-effective_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "version"], name="unique_terms_version")
+        ]
+        verbose_name = _("利用規約の版")
+        verbose_name_plural = _("利用規約の版")
+
+    def __str__(self) -> str:
+        return f"{self.office.code} {self.version}"

@@ -1,0 +1,58 @@
+"""Office-level queries: the slots an office offers and its current terms."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from offices.models import Office, TermsVersion
+from offices.national_holidays import national_holidays
+from offices.schedule import Slot, slots_between
+
+
+def office_today(office: Office, *, now: datetime) -> date:
+    return now.astimezone(office.tz).date()
+
+
+def horizon_last_day(office: Office, *, now: datetime) -> date:
+    # SPEC §6: slots on dates up to today + horizon_days (office time zone), inclusive.
+    return office_today(office, now=now) + timedelta(days=office.horizon_days)
+
+
+def scheduled_slots(office: Office, *, first: date, last: date) -> list[Slot]:
+    """The office's slots on these dates, closed days left out (R1–R3)."""
+    if last < first:
+        return []
+    return slots_between(
+        rules=office.slot_rules(),
+        first=first,
+        last=last,
+        tz=office.tz,
+        capacity=office.capacity,
+        holidays=national_holidays(first, last),
+        closures=office.closed_dates(first, last),
+    )
+
+
+def bookable_slots(
+    office: Office, *, now: datetime, first: date | None = None, last: date | None = None
+) -> list[Slot]:
+    """Slots within the horizon that have not started yet."""
+    today = office_today(office, now=now)
+    horizon = horizon_last_day(office, now=now)
+    first = max(first or today, today)
+    last = min(last or horizon, horizon)
+    return [slot for slot in scheduled_slots(office, first=first, last=last) if slot.start > now]
+
+
+def find_bookable_slot(office: Office, *, start: datetime, now: datetime) -> Slot | None:
+    local = start.astimezone(office.tz)
+    for slot in bookable_slots(office, now=now, first=local.date(), last=local.date()):
+        if slot.start == start:
+            return slot
+    return None
+
+
+def current_terms(office: Office, *, today: date) -> TermsVersion | None:
+    return (
+        office.terms_versions.filter(effective_date__lte=today).order_by("-effective_date").first()
+    )
