@@ -64,7 +64,11 @@ def _claim(mail_id: int, *, now: datetime) -> bool:
 
 
 def deliver_mail(*, mail_id: int, now: datetime) -> bool:
-    """Send one queued mail if it is due. True if it went out."""
+    """Send one queued mail if it is due. True if it went out.
+
+    After a failed attempt the row stays queued with its next attempt time;
+    `next_attempt(mail_id)` tells the caller when to try again.
+    """
     from bookings.emails import render_mail
 
     if not _claim(mail_id, now=now):
@@ -103,3 +107,12 @@ def deliver_due_mail(*, now: datetime, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(deliver_mail(mail_id=pk, now=now) for pk in list(due))
+
+
+def next_attempt(mail_id: int) -> datetime | None:
+    """When a queued mail is due again, or None if it is sent or given up."""
+    return (
+        OutgoingMail.objects.filter(pk=mail_id, state=MailState.QUEUED)
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
