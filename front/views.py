@@ -88,7 +88,7 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
         found.start.astimezone(office.tz), found.end.astimezone(office.tz), _language()
     )
     form = BookingForm(request.POST or None)
-    problem = None
+    problem: errors.BookingError | None = None
     if request.method == "POST":
         if getattr(request, "limited", False):
             problem = errors.RateLimited()
@@ -186,10 +186,11 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 def terms(request: HttpRequest, code: str) -> HttpResponse:
     office = get_object_or_404(Office, code=code)
     version = request.GET.get("v")
+    shown: TermsVersion | None
     if version:
         shown = get_object_or_404(TermsVersion, office=office, version=version)
     else:
         shown = current_terms(office, today=office_today(office, now=timezone.now()))
-        if shown is None:
-            raise Http404
+    if shown is None:
+        raise Http404
     return render(request, "front/terms.html", {"office": office, "terms": shown})

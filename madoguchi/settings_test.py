@@ -6,8 +6,8 @@ import tempfile
 # A var/ of its own per test process, so tests never touch a developer's data.
 os.environ.setdefault("MADOGUCHI_VAR_DIR", tempfile.mkdtemp(prefix="madoguchi-test-"))
 
-from madoguchi.settings import *  # noqa: E402,F403
-from madoguchi.settings import HUEY  # noqa: E402
+from madoguchi.settings import *  # noqa: F403
+from madoguchi.settings import HUEY
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
