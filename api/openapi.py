@@ -211,7 +211,7 @@ def openapi_document() -> dict[str, Any]:
                                 "code": {
                                     "type": "string",
                                     "enum": ["invalid", "not_found", "slot_full", "limit_reached", "refused",
-                                             "rate_limited", "expired", "same_day", "not_cancellable"],
+                                             "rate_limited", "expired", "same_day", "not_cancellable", "method_not_allowed"],
                                 },
                                 "message": {"type": "string"},
                                 "fields": {

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from api import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("bookings/confirm", views.bookings_confirm),
     path("bookings/cancel", views.bookings_cancel),
     path("openapi.json", views.openapi),
+    re_path(r"^(?P<path>.*)$", views.not_found),
 ]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from api.errors import error_response
@@ -19,6 +19,8 @@ from bookings import errors, services
 from bookings.forms import bind_json
 from bookings.selectors import slot_availability
 from offices.models import Office
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def _json(data: Any, status: int = 200) -> JsonResponse:
@@ -44,7 +46,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 def api_view(view):  # type: ignore[no-untyped-def]
     """Turn domain errors into the error envelope."""
 
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except errors.BookingError as error:
@@ -55,7 +57,29 @@ def api_view(view):  # type: ignore[no-untyped-def]
     return wrapped
 
 
-@require_GET
+@api_view
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    raise errors.NotFound()
+
+
+def allow(*methods: str):  # type: ignore[no-untyped-def]
+    """Like require_http_methods, but the 405 answer has the error envelope too."""
+
+    def decorator(view):  # type: ignore[no-untyped-def]
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = error_response(errors.MethodNotAllowed())
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        wrapped.__name__ = view.__name__
+        return wrapped
+
+    return decorator
+
+
+@allow("GET", "HEAD")
 @api_view
 def offices(request: HttpRequest) -> JsonResponse:
     return _json(
@@ -70,8 +94,11 @@ def _date_param(request: HttpRequest, name: str) -> date | None:
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return None
+    # SPEC §6: exactly YYYY-MM-DD (fromisoformat alone also takes week dates like 2026-W49-2).
+    if not DATE.fullmatch(raw):
+        return _bad_date(name)
     try:
-        return date.fromisoformat(raw) if len(raw) == 10 else _bad_date(name)
+        return date.fromisoformat(raw)
     except ValueError:
         return _bad_date(name)
 
@@ -80,7 +107,7 @@ def _bad_date(name: str) -> date:
     raise errors.Invalid(fields={name: [_("日付は YYYY-MM-DD の形で指定してください。")]})
 
 
-@require_GET
+@allow("GET", "HEAD")
 @api_view
 def office_slots(request: HttpRequest, code: str) -> JsonResponse:
     office = Office.objects.filter(code=code).first()
@@ -120,7 +147,7 @@ def _start_param(value: Any) -> datetime:
 
 
 @csrf_exempt
-@require_POST
+@allow("POST")
 @ratelimit(key="madoguchi.clientip.ratelimit_key", rate="20/h", method="POST", block=False)
 @api_view
 def bookings_create(request: HttpRequest) -> JsonResponse:
@@ -160,7 +187,7 @@ def _token(request: HttpRequest) -> str:
 
 
 @csrf_exempt
-@require_POST
+@allow("POST")
 @ratelimit(key="madoguchi.clientip.ratelimit_key", rate="60/10m", method="POST", block=False)
 @api_view
 def bookings_confirm(request: HttpRequest) -> JsonResponse:
@@ -176,7 +203,7 @@ def bookings_confirm(request: HttpRequest) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
+@allow("POST")
 @ratelimit(key="madoguchi.clientip.ratelimit_key", rate="60/10m", method="POST", block=False)
 @api_view
 def bookings_cancel(request: HttpRequest) -> JsonResponse:
@@ -184,7 +211,7 @@ def bookings_cancel(request: HttpRequest) -> JsonResponse:
     return _json({"id": str(booking.pk), "status": booking.status})
 
 
-@require_GET
+@allow("GET", "HEAD")
 def openapi(request: HttpRequest) -> JsonResponse:
     return _json(openapi_document())
 

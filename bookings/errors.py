@@ -28,6 +28,11 @@ class NotFound(BookingError):
     message = _("お探しのものが見つかりませんでした。リンクやアドレスをご確認ください。")
 
 
+class MethodNotAllowed(BookingError):
+    code, status = "method_not_allowed", 405
+    message = _("この操作はこのアドレスでは使えません。")
+
+
 class SlotFull(BookingError):
     code, status = "slot_full", 409
     message = _("申し訳ありません。この枠はちょうど満席になりました。別の時間帯をお選びください。")

@@ -9,13 +9,15 @@ from typing import Any
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import ProhibitNullCharactersValidator, validate_email
 from django.utils.translation import gettext_lazy as _
 
 from bookings.normalize import clean_number, clean_text, email_key, has_control_characters
 
 # As printed on the Hello Work card: a 5-digit office code, then 6–8 digits.
-JOBSEEKER_NUMBER = re.compile(r"^(\d{5})-?(\d{6,8})$")
+# ASCII digits only: NFKC turns full-width digits into ASCII, but \d alone
+# would also let Arabic-Indic or Devanagari digits through unchanged.
+JOBSEEKER_NUMBER = re.compile(r"^(\d{5})-?(\d{6,8})$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,22 @@ class BookingForm(forms.Form):
         required=True,
         error_messages={"required": _("予約するには利用規約への同意が必要です。")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        required = {
+            "name": _("氏名を入力してください。"),
+            "email": _("メールアドレスを入力してください。"),
+            "phone": _("電話番号を入力してください。"),
+        }
+        for name, field in self.fields.items():
+            if name in required:
+                field.error_messages["required"] = required[name]
+            field.error_messages["max_length"] = _("%(limit_value)d文字以内で入力してください（いまは%(show_value)d文字です）。")
+            # Control characters, NUL included, get our own clearer message in _text().
+            field.validators = [
+                v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+            ]
 
     def _text(self, field: str, *, allow_newlines: bool = False) -> str:
         raw = self.data.get(field, "")

@@ -9,9 +9,16 @@ import unicodedata
 DASHES = re.compile("[\u2010-\u2015\u2212\u30fc\uff0d\uff70-]")
 
 
+# Bidirectional overrides and isolates can make a name display as something else.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+    return any(
+        (unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in BIDI_CONTROLS
+        for ch in text
+    )
 
 
 def clean_text(text: str) -> str:

@@ -162,6 +162,8 @@ def booking_confirm(*, token: str, now: datetime) -> Booking:
         if booking.status == Status.PENDING:
             _expire(booking, now=now)
     # Outside the transaction, so that the expiry above is kept.
+    if booking.status == Status.CANCELLED:
+        raise errors.Expired(_("この予約はキャンセルされているため、確定できません。"))
     raise errors.Expired()
 
 

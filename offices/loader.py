@@ -52,13 +52,15 @@ class _Checker:
     def fail(self, office: str, where: str, what: str) -> None:
         self.problems.append(f"office {office!r}: {where}: {what}")
 
-    def text(self, data: dict[str, Any], key: str, office: str, *, max_len: int = 200) -> str:
+    def text(
+        self, data: dict[str, Any], key: str, office: str, *, max_len: int = 200, prefix: str = ""
+    ) -> str:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
-            self.fail(office, key, "is required and must be a non-empty string")
+            self.fail(office, prefix + key, "is required and must be a non-empty string")
             return ""
         if len(value) > max_len:
-            self.fail(office, key, f"is longer than {max_len} characters")
+            self.fail(office, prefix + key, f"is longer than {max_len} characters")
         return value.strip()
 
     def integer(self, data: dict[str, Any], key: str, office: str, low: int, high: int) -> int:
@@ -77,6 +79,8 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
     label = code if isinstance(code, str) and code else f"#{index + 1}"
     if not isinstance(code, str) or not CODE.match(code):
         check.fail(label, "code", "must use only a-z, 0-9 and '-'")
+    elif len(code) > 64:
+        check.fail(label, "code", "is longer than 64 characters")
     known = {"code", "name", "phone", "timezone", "capacity", "horizon_days", "meeting_url",
              "slots", "closures", "terms"}
     for key in sorted(set(raw) - known):
@@ -87,7 +91,7 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
     tz_name = raw.get("timezone", "Asia/Tokyo")
     try:
         ZoneInfo(str(tz_name))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" is a folder: IsADirectoryError
         check.fail(label, "timezone", f"{tz_name!r} is not a known time zone")
     capacity = check.integer(raw, "capacity", label, 1, 50) if "capacity" in raw else 1
     horizon = check.integer(raw, "horizon_days", label, 1, 366) if "horizon_days" in raw else 60
@@ -106,12 +110,14 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
         where = f"closures[{i}]"
         day = _as_date(c.get("date"))
         if day is None:
-            check.fail(label, f"{where}.date", f"must be a date like 2027-03-31, not {day!r}")
+            check.fail(label, f"{where}.date", f"must be a date like 2027-03-31, not {c.get('date')!r}")
             continue
         reason = c.get("reason", "")
         if not isinstance(reason, str):
             check.fail(label, f"{where}.reason", "must be a string")
             reason = ""
+        elif len(reason) > 200:
+            check.fail(label, f"{where}.reason", "is longer than 200 characters")
         closures[day] = reason
 
     terms = None
@@ -165,7 +171,7 @@ def _parse_rule(raw: dict[str, Any], i: int, label: str, check: _Checker) -> dic
         or not weekdays
         or any(not isinstance(d, str) or d.lower() not in WEEKDAYS for d in weekdays)
     ):
-        check.fail(label, f"{where}.weekdays", f"must list days from {', '.join(WEEKDAYS)}")
+        check.fail(label, f"{where}.weekdays", f"must list days from {', '.join(WEEKDAYS)}, not {weekdays!r}")
         ok = False
     nth = raw.get("nth", [])
     if not isinstance(nth, list) or any(
@@ -177,7 +183,7 @@ def _parse_rule(raw: dict[str, Any], i: int, label: str, check: _Checker) -> dic
     if not isinstance(times, list) or not times or any(
         not isinstance(t, str) or not TIME.match(t) for t in times
     ):
-        check.fail(label, f"{where}.times", 'must list times like "17:15" (24-hour, HH:MM)')
+        check.fail(label, f"{where}.times", f'must list times like "17:15" (24-hour, HH:MM), not {times!r}')
         ok = False
     minutes = raw.get("minutes", 30)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 240:
@@ -207,12 +213,12 @@ def _parse_terms(raw: Any, label: str, check: _Checker, base: Path) -> dict[str,
     if not isinstance(raw, dict):
         check.fail(label, "terms", "must be a table ([office.terms])")
         return None
-    version = check.text(raw, "version", label, max_len=32)
-    title = check.text(raw, "title", label)
+    version = check.text(raw, "version", label, max_len=32, prefix="terms.")
+    title = check.text(raw, "title", label, prefix="terms.")
     effective = _as_date(raw.get("effective_date"))
     if effective is None:
         check.fail(label, "terms.effective_date", "must be a date like 2026-12-01")
-    file_name = check.text(raw, "file", label, max_len=300)
+    file_name = check.text(raw, "file", label, max_len=300, prefix="terms.")
     body = ""
     if file_name:
         path = (base / file_name).resolve()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -34,7 +35,11 @@ MARGIN = timedelta(minutes=10)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = make_live_server(tmp_path_factory.mktemp("race"), offices_toml=OFFICE_FILE)
     try:
-        live.start(worker=False)
+        # LiveServer.start leaves its handle on server.log to the garbage
+        # collector (the child keeps its own copy of the descriptor).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            live.start(worker=False)
         yield live
     finally:
         live.close()
@@ -42,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 def request(server: LiveServer, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     url = urlsplit(server.url)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
     try:
         payload = None if body is None else json.dumps(body)
         conn.request(method, path, payload, {"Content-Type": "application/json"})
@@ -77,7 +82,7 @@ def race(server: LiveServer, *, start: str, first_applicant: int) -> list[tuple[
 
     def client(i: int) -> None:
         body = json.dumps({"office": OFFICE, "start": start, **applicant(first_applicant + i)})
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
         try:
             conn.connect()
             barrier.wait(timeout=30)
@@ -122,10 +127,11 @@ def server_log(server: LiveServer) -> str:
 def test_it_gives_the_two_seats_of_a_slot_to_exactly_two_of_sixty_racing_clients(
     server: LiveServer, round_: int
 ) -> None:
-    slots = open_slots(server)
-    assert len(slots) > round_, slots[:3]
-    slot = slots[round_]
-    assert slot["capacity"] == CAPACITY and slot["remaining"] == CAPACITY, slot
+    # Each round races for a slot nobody has touched yet.
+    untouched = [s for s in open_slots(server) if s["remaining"] == CAPACITY]
+    assert untouched, "no open slot in the horizon"
+    slot = untouched[0]
+    assert slot["capacity"] == CAPACITY, slot
     first_applicant = 1000 * (round_ + 1)
 
     answers = race(server, start=slot["start"], first_applicant=first_applicant)
@@ -142,9 +148,7 @@ def test_it_gives_the_two_seats_of_a_slot_to_exactly_two_of_sixty_racing_clients
     assert after[slot["start"]]["remaining"] == 0
 
     winners = {
-        applicant(first_applicant + i)["email"]
-        for i, (status, _) in enumerate(answers)
-        if status == 201
+        applicant(first_applicant + i)["email"] for i, (status, _) in enumerate(answers) if status == 201
     }
     rows = bookings_in_database(server, slot["start"])
     assert [row[:2] for row in rows] == [["pending", 1], ["pending", 2]], rows

@@ -1,0 +1,46 @@
+"""The outbox claims a row before sending it: one mail, one delivery, even with two workers."""
+
+from datetime import timedelta
+
+from django.core import mail as django_mail
+
+from bookings.models import MailState, OutgoingMail
+from bookings.outbox import deliver_due_mail, deliver_mail, next_attempt
+from tests.bookings.factories import hold
+from tests.conftest import jst
+
+START = jst(2026, 12, 1, 17, 15)
+NOW = jst(2026, 11, 26, 10, 0)
+
+
+def queued(fukuoka):
+    return OutgoingMail.objects.get(booking=hold(fukuoka, START, now=NOW))
+
+
+def test_it_sends_a_due_mail_once(fukuoka):
+    mail = queued(fukuoka)
+    assert deliver_mail(mail_id=mail.pk, now=NOW) is True
+    assert deliver_mail(mail_id=mail.pk, now=NOW) is False
+    assert deliver_due_mail(now=NOW + timedelta(days=1)) == 0
+    assert [m.extra_headers["Message-ID"] for m in django_mail.outbox] == [mail.message_id]
+    assert next_attempt(mail.pk) is None
+
+
+def test_it_leaves_a_row_another_worker_is_sending(fukuoka):
+    mail = queued(fukuoka)
+    OutgoingMail.objects.filter(pk=mail.pk).update(state=MailState.SENDING, claimed_at=NOW)
+    assert deliver_mail(mail_id=mail.pk, now=NOW + timedelta(minutes=9)) is False
+    assert django_mail.outbox == []
+
+
+def test_it_takes_over_a_claim_left_by_a_dead_worker(fukuoka):
+    mail = queued(fukuoka)
+    OutgoingMail.objects.filter(pk=mail.pk).update(state=MailState.SENDING, claimed_at=NOW)
+    assert deliver_due_mail(now=NOW + timedelta(minutes=10, seconds=1)) == 1
+    assert len(django_mail.outbox) == 1
+
+
+def test_it_waits_for_a_mail_that_is_not_due(fukuoka):
+    mail = queued(fukuoka)
+    assert deliver_mail(mail_id=mail.pk, now=NOW - timedelta(seconds=1)) is False
+    assert OutgoingMail.objects.get(pk=mail.pk).state == MailState.QUEUED
