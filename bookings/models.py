@@ -137,6 +137,7 @@ class MailState(models.TextChoices):
     SENDING = "sending", _("送信中")
     SENT = "sent", _("送信済み")
     FAILED = "failed", _("送信失敗")
+    SKIPPED = "skipped", _("不要になったため送信せず")
 
 
 class OutgoingMail(models.Model):

@@ -15,7 +15,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q
 
-from bookings.models import MailKind, MailState, OutgoingMail
+from bookings.models import MailKind, MailState, OutgoingMail, Status
 
 if TYPE_CHECKING:
     from bookings.models import Booking
@@ -74,6 +74,10 @@ def deliver_mail(*, mail_id: int, now: datetime) -> bool:
     if not _claim(mail_id, now=now):
         return False
     mail = OutgoingMail.objects.select_related("booking__office", "booking__terms").get(pk=mail_id)
+    if is_obsolete(mail, now=now):
+        mail.state = MailState.SKIPPED
+        mail.save(update_fields=["state"])
+        return False
     try:
         message = render_mail(mail)
         with get_connection() as connection:
@@ -95,6 +99,16 @@ def deliver_mail(*, mail_id: int, now: datetime) -> bool:
     mail.last_error = ""
     mail.save(update_fields=["attempts", "state", "sent_at", "last_error"])
     return True
+
+
+def is_obsolete(mail: OutgoingMail, *, now: datetime) -> bool:
+    """A request to confirm a hold that is gone, or a reminder of a cancelled booking."""
+    state = mail.booking.status_at(now)
+    if mail.kind == MailKind.CONFIRM_REQUEST:
+        return state != Status.PENDING
+    if mail.kind == MailKind.REMINDER:
+        return state != Status.CONFIRMED
+    return False
 
 
 def deliver_due_mail(*, now: datetime, limit: int = 200) -> int:

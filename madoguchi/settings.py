@@ -127,7 +127,8 @@ else:
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "madoguchi",
+        # Deployments sharing one Redis need their own queue name.
+        "name": os.environ.get("MADOGUCHI_QUEUE_NAME", "madoguchi"),
         "url": REDIS_URL,
         "immediate": False,
     }

@@ -68,8 +68,10 @@ class LiveServer:
         args = [sys.executable, "manage.py", "serve", "--bind", self.url.removeprefix("http://")]
         if not worker:
             args.append("--no-worker")
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -85,11 +85,13 @@ def test_it_delivers_every_queued_mail_exactly_once_when_smtp_is_back(
 ):
     with time_machine.travel(NOW, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            booking = hold(fukuoka, START, now=NOW)
+            first = hold(fukuoka, START, now=NOW)
         with django_capture_on_commit_callbacks(execute=True):
-            confirm(booking, now=NOW)
-    mails = OutgoingMail.objects.filter(booking=booking)
-    assert sorted(mails.values_list("kind", flat=True)) == [MailKind.COMPLETION, MailKind.CONFIRM_REQUEST]
+            second = hold(
+                fukuoka, jst(2026, 12, 1, 18, 15), now=NOW, email="hanako@example.jp", phone="080-2222-3333"
+            )
+    mails = OutgoingMail.objects.filter(booking__in=[first, second])
+    assert list(mails.values_list("kind", flat=True)) == [MailKind.CONFIRM_REQUEST] * 2
     assert set(mails.values_list("state", "attempts")) == {(MailState.QUEUED, 1)}
 
     smtp.start()
@@ -99,8 +101,19 @@ def test_it_delivers_every_queued_mail_exactly_once_when_smtp_is_back(
     assert smtp.ids == Counter({m.message_id: 1 for m in mails})
     assert set(mails.values_list("state", "attempts")) == {(MailState.SENT, 2)}
 
-    assert deliver_due_mail(now=later + timedelta(hours=1)) == 0
+    assert deliver_due_mail(now=later + timedelta(minutes=10)) == 0
     assert sum(smtp.ids.values()) == 2
+
+
+def test_it_skips_a_confirmation_request_whose_hold_is_gone(fukuoka, smtp):
+    booking = hold(fukuoka, START, now=NOW)
+    mail = OutgoingMail.objects.get(booking=booking)
+    smtp.start()
+    # The hold expired before SMTP came back: the link would only lead to "expired".
+    assert deliver_due_mail(now=NOW + timedelta(hours=1)) == 0
+    mail.refresh_from_db()
+    assert mail.state == MailState.SKIPPED
+    assert sum(smtp.ids.values()) == 0
 
 
 def test_it_delivers_one_row_once_when_asked_twice(fukuoka, smtp):

@@ -58,7 +58,7 @@ def test_it_shows_each_mistake_next_to_its_field_in_japanese(client, fukuoka, cl
     assert response.status_code == 422
     assert not Booking.objects.exists()
     assert "入力内容に誤りがあります。各項目のメッセージをご確認ください。" in html
-    assert '<p class="error" id="id_name-error">このフィールドは必須です。</p>' in html
+    assert '<p class="error" id="id_name-error">氏名を入力してください。</p>' in html
     assert "メールアドレスを name@example.jp のような形で入力してください。" in html
     assert "連絡のつく電話番号を 090-1234-5678 や +81 90 1234 5678 のように入力してください。" in html
     assert "求職番号は、5桁の数字・ハイフン・6〜8桁の数字です" in html

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,8 +59,12 @@ def _require_browser() -> None:
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     _require_browser()
     live = make_live_server(tmp_path, offices_toml=DEMO, extra_env={"DEBUG": "1"})
-    live.start(worker=True)
     try:
+        # LiveServer.start leaves its handle on server.log to the garbage collector
+        # (the child keeps its own descriptor): not this test's concern.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            live.start(worker=True)
         yield live
     finally:
         live.close()
@@ -93,6 +98,12 @@ def _small_targets(page) -> list[str]:  # type: ignore[no-untyped-def]
     )
 
 
+def _unexpected(message) -> bool:  # type: ignore[no-untyped-def]
+    """Chromium logs the 422 of a form sent back with errors; that one is by design."""
+    path = urlparse(message.location.get("url", "")).path
+    return not ("status of 422" in message.text and "/book/" in path)
+
+
 def _fits_the_screen(page) -> bool:  # type: ignore[no-untyped-def]
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -108,7 +119,7 @@ def test_it_books_on_a_phone_from_the_calendar_to_the_confirmed_page(server, sho
             context = browser.new_context(viewport=PHONE, locale="ja-JP", has_touch=True, is_mobile=True)
             context.on("request", lambda request: hosts.add(urlparse(request.url).hostname or request.url))
             page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+            page.on("console", lambda m: m.type == "error" and _unexpected(m) and console_errors.append(m.text))
             page.on("pageerror", lambda exc: console_errors.append(str(exc)))
 
             page.goto(server.url + "/")

@@ -15,7 +15,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -146,14 +145,7 @@ def token_of(link: str) -> str:
 
 
 def start(server: Any) -> None:
-    """`LiveServer.start` with the workaround for its server.log handle.
-
-    It leaves the handle to the garbage collector (the child keeps its own
-    descriptor); the ResourceWarning that follows is not this test's concern.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        server.start(worker=True)
+    server.start(worker=True)
 
 
 def wait_for_log(server: Any, needle: str, *, timeout: float) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import threading
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -35,11 +34,7 @@ MARGIN = timedelta(minutes=10)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = make_live_server(tmp_path_factory.mktemp("race"), offices_toml=OFFICE_FILE)
     try:
-        # LiveServer.start leaves its handle on server.log to the garbage
-        # collector (the child keeps its own copy of the descriptor).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            live.start(worker=False)
+        live.start(worker=False)
         yield live
     finally:
         live.close()

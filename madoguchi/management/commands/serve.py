@@ -33,6 +33,7 @@ class Command(BaseCommand):
             "--logger-class", "madoguchi.logging.AccessLogger",
             "--access-logfile", "-",
             "--graceful-timeout", "10",
+            "--no-control-socket",  # one fixed path per machine would clash between servers
         ]  # fmt: skip
         # Poll the queue at least every half second: mail leaves within seconds.
         worker = [python, "manage.py", "run_huey", "--workers", "2", "--worker-type", "thread",
