@@ -22,6 +22,6 @@ def static_root() -> None:
 
 @pytest.fixture
 def clock() -> Iterator[time_machine.Traveller]:
-    """"Now" is NOW and stands still; tests move it with clock.move_to(...)."""
+    """The clock stands still at NOW; tests move it with clock.move_to(...)."""
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller

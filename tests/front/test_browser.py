@@ -119,7 +119,9 @@ def test_it_books_on_a_phone_from_the_calendar_to_the_confirmed_page(server, sho
             context = browser.new_context(viewport=PHONE, locale="ja-JP", has_touch=True, is_mobile=True)
             context.on("request", lambda request: hosts.add(urlparse(request.url).hostname or request.url))
             page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and _unexpected(m) and console_errors.append(m.text))
+            page.on(
+                "console", lambda m: m.type == "error" and _unexpected(m) and console_errors.append(m.text)
+            )
             page.on("pageerror", lambda exc: console_errors.append(str(exc)))
 
             page.goto(server.url + "/")
@@ -142,11 +144,14 @@ def test_it_books_on_a_phone_from_the_calendar_to_the_confirmed_page(server, sho
             # First try without consent and with a typo: the form explains, field by field.
             page.get_by_label("氏名").fill("山田 太郎")
             page.get_by_label("メールアドレス").fill("browser-test@example")
-            page.get_by_label("電話番号").fill("０９０－１２３４－５６７８")  # full-width, as typed on a phone
+            # Full-width digits and hyphens, as a Japanese phone keyboard may type them.
+            page.get_by_label("電話番号").fill("０９０－１２３４－５６７８")
             page.get_by_role("button", name="予約を申し込む").click()
             expect(page.get_by_role("alert")).to_contain_text("入力内容に誤りがあります")
             expect(page.locator("#id_email-error")).to_contain_text("name@example.jp")
-            expect(page.locator("#id_agree_terms-error")).to_have_text("予約するには利用規約への同意が必要です。")
+            expect(page.locator("#id_agree_terms-error")).to_have_text(
+                "予約するには利用規約への同意が必要です。"
+            )
             expect(page.get_by_label("氏名")).to_have_value("山田 太郎")
             page.screenshot(path=shots / "3-form-errors.png", full_page=True)
             assert _fits_the_screen(page), "the booking form scrolls sideways at 375 px"

@@ -104,8 +104,7 @@ def catalogue() -> list[Entry]:
 def test_it_translates_every_string_into_english(catalogue):
     missing = [e.msgid for e in catalogue if not all(t.strip() for t in e.translations)]
     assert not missing, (
-        f"{len(missing)} msgid(s) in {PO.relative_to(ROOT)} have no English translation:\n"
-        f"{listing(missing)}"
+        f"{len(missing)} msgid(s) in {PO.relative_to(ROOT)} have no English translation:\n{listing(missing)}"
     )
 
 

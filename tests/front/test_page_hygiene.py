@@ -33,8 +33,8 @@ class PageAudit(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if "id" in attributes and attributes["id"]:
-            self.ids.append(attributes["id"])
+        if element_id := attributes.get("id"):
+            self.ids.append(element_id)
         for name, value in attrs:
             if name == "style":
                 self.problems.append(f"style= attribute on <{tag}>")
