@@ -24,7 +24,9 @@ def _token_body() -> dict[str, Any]:
                 "schema": {
                     "type": "object",
                     "required": ["token"],
-                    "properties": {"token": {"type": "string", "description": "The token from the emailed link."}},
+                    "properties": {
+                        "token": {"type": "string", "description": "The token from the emailed link."}
+                    },
                 }
             }
         },
@@ -69,15 +71,32 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "listSlots",
                     "summary": "Slots not yet started, within the booking horizon",
                     "parameters": [
-                        {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"}},
-                        {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
-                         "description": "First date (office time zone, inclusive). Default: today."},
-                        {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
-                         "description": "Last date (office time zone, inclusive). Default and upper limit: today + horizon_days."},
+                        {
+                            "name": "code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+                        },
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "First date (office time zone, inclusive). Default: today.",
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "Last date (office time zone, inclusive). Default and upper limit: today + horizon_days.",
+                        },
                         LANGUAGE,
                     ],
                     "responses": {
-                        "200": _json({"$ref": "#/components/schemas/SlotList"}, "Slots, full ones with remaining 0."),
+                        "200": _json(
+                            {"$ref": "#/components/schemas/SlotList"}, "Slots, full ones with remaining 0."
+                        ),
                         "404": _error("not_found: no such office"),
                         "422": _error("invalid: a date is malformed or from is after to"),
                     },
@@ -90,14 +109,18 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [LANGUAGE],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BookingRequest"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/BookingRequest"}}
+                        },
                     },
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/BookingHeld"}, "Held as pending."),
                         "403": _error("refused: online booking is refused to this person"),
                         "404": _error("not_found: no such office"),
                         "409": _error("slot_full or limit_reached"),
-                        "422": _error("invalid: a field is wrong, terms not agreed, or start is not an open slot"),
+                        "422": _error(
+                            "invalid: a field is wrong, terms not agreed, or start is not an open slot"
+                        ),
                         "429": _error("rate_limited"),
                     },
                 }
@@ -172,7 +195,10 @@ def openapi_document() -> dict[str, Any]:
                         "phone": {"type": "string", "example": "090-1234-5678"},
                         "jobseeker_number": {"type": "string", "example": "40010-12345678"},
                         "note": {"type": "string", "maxLength": 1000},
-                        "support": {"type": "boolean", "description": "An interpreter or assistant will attend."},
+                        "support": {
+                            "type": "boolean",
+                            "description": "An interpreter or assistant will attend.",
+                        },
                         "agree_terms": {"type": "boolean", "const": True},
                     },
                 },
@@ -198,7 +224,10 @@ def openapi_document() -> dict[str, Any]:
                 "BookingCancelled": {
                     "type": "object",
                     "required": ["id", "status"],
-                    "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"const": "cancelled"}},
+                    "properties": {
+                        "id": {"type": "string", "format": "uuid"},
+                        "status": {"const": "cancelled"},
+                    },
                 },
                 "Error": {
                     "type": "object",
@@ -210,8 +239,18 @@ def openapi_document() -> dict[str, Any]:
                             "properties": {
                                 "code": {
                                     "type": "string",
-                                    "enum": ["invalid", "not_found", "slot_full", "limit_reached", "refused",
-                                             "rate_limited", "expired", "same_day", "not_cancellable", "method_not_allowed"],
+                                    "enum": [
+                                        "invalid",
+                                        "not_found",
+                                        "slot_full",
+                                        "limit_reached",
+                                        "refused",
+                                        "rate_limited",
+                                        "expired",
+                                        "same_day",
+                                        "not_cancellable",
+                                        "method_not_allowed",
+                                    ],
                                 },
                                 "message": {"type": "string"},
                                 "fields": {

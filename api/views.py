@@ -152,7 +152,10 @@ def _start_param(value: Any) -> datetime:
 @api_view
 def bookings_create(request: HttpRequest) -> JsonResponse:
     data = _body(request)
-    office = Office.objects.filter(code=str(data.get("office", ""))).first()
+    code = data.get("office")
+    if not isinstance(code, str) or not code:
+        raise errors.Invalid(fields={"office": [_("窓口のコードを指定してください。")]})
+    office = Office.objects.filter(code=code).first()
     if office is None:
         raise errors.NotFound(_("その窓口は見つかりません。"))
     form, problems = bind_json(data)
@@ -214,5 +217,3 @@ def bookings_cancel(request: HttpRequest) -> JsonResponse:
 @allow("GET", "HEAD")
 def openapi(request: HttpRequest) -> JsonResponse:
     return _json(openapi_document())
-
-

@@ -27,11 +27,7 @@ def booking_ics(booking: Booking) -> bytes:
         event.add("url", booking.meeting_url)
         event.add(
             "description",
-            _(
-                "参加用リンク：%(url)s\n"
-                "窓口の電話番号：%(phone)s\n"
-                "当日のキャンセルは電話でのみ受け付けます。"
-            )
+            _("参加用リンク：%(url)s\n窓口の電話番号：%(phone)s\n当日のキャンセルは電話でのみ受け付けます。")
             % {"url": booking.meeting_url, "phone": booking.office.phone},
         )
         calendar.add_component(event)

@@ -48,9 +48,7 @@ class LimitReached(BookingError):
 
 class Refused(BookingError):
     code, status = "refused", 403
-    message = _(
-        "この窓口のオンライン予約はご利用いただけません。窓口へ直接お問い合わせください。"
-    )
+    message = _("この窓口のオンライン予約はご利用いただけません。窓口へ直接お問い合わせください。")
 
 
 class Expired(BookingError):

@@ -48,9 +48,7 @@ class BookingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    support = forms.BooleanField(
-        label=_("通訳者・介助者が同席します"), required=False
-    )
+    support = forms.BooleanField(label=_("通訳者・介助者が同席します"), required=False)
     agree_terms = forms.BooleanField(
         label=_("利用規約を読み、同意します"),
         required=True,
@@ -67,7 +65,9 @@ class BookingForm(forms.Form):
         for name, field in self.fields.items():
             if name in required:
                 field.error_messages["required"] = required[name]
-            field.error_messages["max_length"] = _("%(limit_value)d文字以内で入力してください（いまは%(show_value)d文字です）。")
+            field.error_messages["max_length"] = _(
+                "%(limit_value)d文字以内で入力してください（いまは%(show_value)d文字です）。"
+            )
             # Control characters, NUL included, get our own clearer message in _text().
             field.validators = [
                 v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)

@@ -34,6 +34,5 @@ def slot_availability(
         .values_list("start", flat=True)
     )
     return [
-        SlotAvailability(slot=slot, remaining=max(slot.capacity - taken[slot.start], 0))
-        for slot in slots
+        SlotAvailability(slot=slot, remaining=max(slot.capacity - taken[slot.start], 0)) for slot in slots
     ]

@@ -42,9 +42,9 @@ def active_bookings(office: Office, *, now: datetime) -> QuerySet[Booking]:
 
 
 def is_refused(office: Office, *, email_key: str, phone_key: str) -> bool:
-    return Refusal.objects.filter(office=office).filter(
-        Q(email_key=email_key) | Q(phone_key=phone_key)
-    ).exists()
+    return (
+        Refusal.objects.filter(office=office).filter(Q(email_key=email_key) | Q(phone_key=phone_key)).exists()
+    )
 
 
 def booking_hold(
@@ -71,9 +71,9 @@ def booking_hold(
                 raise errors.LimitReached()
             expire_due_holds(now=now, office=office, start=slot.start)
             taken = set(
-                Booking.objects.filter(
-                    office=office, start=slot.start, status__in=SEAT_HOLDING
-                ).values_list("seat", flat=True)
+                Booking.objects.filter(office=office, start=slot.start, status__in=SEAT_HOLDING).values_list(
+                    "seat", flat=True
+                )
             )
             free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
             if not free:
@@ -168,18 +168,14 @@ def booking_confirm(*, token: str, now: datetime) -> Booking:
 
 
 def _expire(booking: Booking, *, now: datetime) -> bool:
-    updated = Booking.objects.filter(pk=booking.pk, status=Status.PENDING).update(
-        status=Status.EXPIRED
-    )
+    updated = Booking.objects.filter(pk=booking.pk, status=Status.PENDING).update(status=Status.EXPIRED)
     if updated:
         booking.status = Status.EXPIRED
         queue_mail(booking, MailKind.EXPIRY, now=now)
     return bool(updated)
 
 
-def expire_due_holds(
-    *, now: datetime, office: Office | None = None, start: datetime | None = None
-) -> int:
+def expire_due_holds(*, now: datetime, office: Office | None = None, start: datetime | None = None) -> int:
     """R5: pending bookings past their expiry become expired, with a notice each."""
     due = Booking.objects.filter(status=Status.PENDING, expires_at__lte=now)
     if office is not None:
@@ -209,10 +205,7 @@ def check_link_cancellable(booking: Booking, *, now: datetime) -> None:
     if office_today(booking.office, now=now) >= booking.local_start.date():
         # R7: on the day itself only by phone.
         raise errors.SameDay(
-            _(
-                "相談当日のキャンセルは電話でのみ受け付けています。"
-                "%(office)s（%(phone)s）までお電話ください。"
-            )
+            _("相談当日のキャンセルは電話でのみ受け付けています。%(office)s（%(phone)s）までお電話ください。")
             % {"office": booking.office.name, "phone": booking.office.phone}
         )
 
@@ -239,9 +232,9 @@ def _cancel(booking: Booking, *, now: datetime, by: str) -> Booking:
 
 def mark_no_shows(*, now: datetime) -> int:
     """R8: confirmed and not joined by 10 minutes after the start."""
-    return Booking.objects.filter(
-        status=Status.CONFIRMED, start__lte=now - NO_SHOW_AFTER
-    ).update(status=Status.NO_SHOW, no_show_at=now)
+    return Booking.objects.filter(status=Status.CONFIRMED, start__lte=now - NO_SHOW_AFTER).update(
+        status=Status.NO_SHOW, no_show_at=now
+    )
 
 
 def mark_attended(*, booking: Booking, now: datetime) -> Booking:

@@ -37,8 +37,9 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     mails = []
     for path in files[:200]:
         message = _read(path.name)
-        mails.append({"name": path.name, "to": message["To"], "subject": message["Subject"],
-                      "date": message["Date"]})
+        mails.append(
+            {"name": path.name, "to": message["To"], "subject": message["Subject"], "date": message["Date"]}
+        )
     return render(request, "front/dev_mailbox.html", {"mails": mails})
 
 

@@ -73,6 +73,14 @@ def _slot_start(office: Office, key: str) -> datetime:
     return naive.replace(tzinfo=office.tz)
 
 
+def _is_full(office: Office, start: datetime, *, now: datetime) -> bool:
+    day = start.astimezone(office.tz).date()
+    for item in slot_availability(office, now=now, first=day, last=day):
+        if item.slot.start == start:
+            return item.is_full
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="madoguchi.clientip.ratelimit_key", rate="20/h", method="POST", block=False)
 def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
@@ -87,6 +95,10 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
     context["when"] = format_slot(
         found.start.astimezone(office.tz), found.end.astimezone(office.tz), _language()
     )
+    if request.method == "GET" and _is_full(office, found.start, now=now):
+        # Say so now rather than after the person has typed everything in.
+        context["full"] = True
+        return render(request, "front/slot_gone.html", context, status=409)
     form = BookingForm(request.POST or None)
     problem: errors.BookingError | None = None
     if request.method == "POST":
@@ -138,9 +150,7 @@ def _booking_context(booking: Booking) -> dict[str, object]:
         "booking": booking,
         "office": booking.office,
         "when": format_slot(booking.local_start, booking.local_end, _language()),
-        "confirm_by": format_datetime(
-            booking.expires_at.astimezone(booking.office.tz), _language()
-        ),
+        "confirm_by": format_datetime(booking.expires_at.astimezone(booking.office.tz), _language()),
     }
 
 
@@ -177,9 +187,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     except (errors.SameDay, errors.NotCancellable) as exc:
         problem = exc
     context = _booking_context(booking)
-    context.update(
-        {"state": booking.status_at(now), "problem": problem, "done": request.method == "POST"}
-    )
+    context.update({"state": booking.status_at(now), "problem": problem, "done": request.method == "POST"})
     return render(request, "front/cancel.html", context)
 
 

@@ -81,8 +81,18 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
         check.fail(label, "code", "must use only a-z, 0-9 and '-'")
     elif len(code) > 64:
         check.fail(label, "code", "is longer than 64 characters")
-    known = {"code", "name", "phone", "timezone", "capacity", "horizon_days", "meeting_url",
-             "slots", "closures", "terms"}
+    known = {
+        "code",
+        "name",
+        "phone",
+        "timezone",
+        "capacity",
+        "horizon_days",
+        "meeting_url",
+        "slots",
+        "closures",
+        "terms",
+    }
     for key in sorted(set(raw) - known):
         check.fail(label, key, "is not a known field")
 
@@ -180,8 +190,10 @@ def _parse_rule(raw: dict[str, Any], i: int, label: str, check: _Checker) -> dic
         check.fail(label, f"{where}.nth", "must list whole numbers from 1 to 5")
         ok = False
     times = raw.get("times")
-    if not isinstance(times, list) or not times or any(
-        not isinstance(t, str) or not TIME.match(t) for t in times
+    if (
+        not isinstance(times, list)
+        or not times
+        or any(not isinstance(t, str) or not TIME.match(t) for t in times)
     ):
         check.fail(label, f"{where}.times", f'must list times like "17:15" (24-hour, HH:MM), not {times!r}')
         ok = False
@@ -280,8 +292,7 @@ def apply_offices(offices: list[OfficeData]) -> LoadResult:
 
 def _sync_rules(office: Office, rules: list[dict[str, Any]]) -> bool:
     current = [
-        {"weekdays": r.weekdays, "nth": r.nth, "times": r.times, "minutes": r.minutes,
-         "capacity": r.capacity}
+        {"weekdays": r.weekdays, "nth": r.nth, "times": r.times, "minutes": r.minutes, "capacity": r.capacity}
         for r in office.rules.all()
     ]
     if current == rules:
@@ -307,16 +318,16 @@ def _sync_closures(office: Office, closures: dict[date, str]) -> bool:
 
 
 def _sync_terms(office: Office, terms: dict[str, Any]) -> bool:
-    row, created = TermsVersion.objects.get_or_create(
-        office=office, version=terms["version"], defaults=terms
-    )
+    row, created = TermsVersion.objects.get_or_create(office=office, version=terms["version"], defaults=terms)
     if created:
         return True
     # A published version is what people agreed to: it is never rewritten.
     if (row.body, row.title, row.effective_date) != (terms["body"], terms["title"], terms["effective_date"]):
         raise OfficeFileError(
-            [f"office {office.code!r}: terms.version: version {row.version!r} is already "
-             "published with other content; give the new text a new version"]
+            [
+                f"office {office.code!r}: terms.version: version {row.version!r} is already "
+                "published with other content; give the new text a new version"
+            ]
         )
     return False
 

@@ -110,9 +110,7 @@ class TermsVersion(models.Model):
 
     class Meta:
         ordering = ["office", "-effective_date"]
-        constraints = [
-            models.UniqueConstraint(fields=["office", "version"], name="unique_terms_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["office", "version"], name="unique_terms_version")]
         verbose_name = _("利用規約の版")
         verbose_name_plural = _("利用規約の版")
 

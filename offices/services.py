@@ -53,6 +53,4 @@ def find_bookable_slot(office: Office, *, start: datetime, now: datetime) -> Slo
 
 
 def current_terms(office: Office, *, today: date) -> TermsVersion | None:
-    return (
-        office.terms_versions.filter(effective_date__lte=today).order_by("-effective_date").first()
-    )
+    return office.terms_versions.filter(effective_date__lte=today).order_by("-effective_date").first()

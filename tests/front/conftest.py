@@ -4,20 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
-from django.conf import settings
 
 from tests.conftest import jst
 
 # Tuesday 1 December 2026, 10:00 in Fukuoka: the 17:15 and 18:15 slots are ahead,
 # and a hold made now must be confirmed by 11:00 (R5: one hour).
 NOW = jst(2026, 12, 1, 10, 0)
-
-
-@pytest.fixture(autouse=True)
-def static_root() -> None:
-    # WhiteNoise warns (an error here) when STATIC_ROOT is missing, as it is
-    # in the fresh var/ of a test run before collectstatic.
-    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture

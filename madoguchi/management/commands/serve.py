@@ -36,8 +36,20 @@ class Command(BaseCommand):
             "--no-control-socket",  # one fixed path per machine would clash between servers
         ]  # fmt: skip
         # Poll the queue at least every half second: mail leaves within seconds.
-        worker = [python, "manage.py", "run_huey", "--workers", "2", "--worker-type", "thread",
-                  "--delay", "0.1", "--max-delay", "0.5", "--flush-locks"]
+        worker = [
+            python,
+            "manage.py",
+            "run_huey",
+            "--workers",
+            "2",
+            "--worker-type",
+            "thread",
+            "--delay",
+            "0.1",
+            "--max-delay",
+            "0.5",
+            "--flush-locks",
+        ]
         children = [subprocess.Popen(web, env=os.environ.copy())]
         if not options["no_worker"]:
             children.append(subprocess.Popen(worker, env=os.environ.copy()))
