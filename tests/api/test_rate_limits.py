@@ -1,7 +1,6 @@
 import pytest
 from django.core.cache import cache
 
-
 BODY = '{"office": "fukuoka-plaza"}'
 
 

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 
 from bookings.models import Booking, MailKind, MailState, OutgoingMail, Status
 from bookings.outbox import deliver_due_mail, deliver_mail
-from tests.bookings.factories import confirm, hold
+from tests.bookings.factories import hold
 from tests.conftest import jst
 
 START = jst(2026, 12, 1, 17, 15)

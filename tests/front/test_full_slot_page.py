@@ -1,6 +1,6 @@
+from tests.conftest import jst
 from tests.front.conftest import NOW
 from tests.front.helpers import hold, page
-from tests.conftest import jst
 
 START = jst(2026, 12, 1, 17, 15)
 
