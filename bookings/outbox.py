@@ -48,6 +48,17 @@ def _wake_worker(mail_id: int) -> None:
     deliver_mail_task(mail_id)
 
 
+def _retry_at(mail_id: int, due: datetime) -> None:
+    # Whoever made the failed attempt (the task or the sweep) books the retry;
+    # should the queue refuse it, the periodic sweep still finds the row.
+    from bookings.tasks import deliver_mail_task
+
+    try:
+        deliver_mail_task.schedule((mail_id,), eta=due)
+    except Exception:
+        log.exception("could not schedule a retry of mail %s", mail_id)
+
+
 def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])
 
@@ -66,8 +77,8 @@ def _claim(mail_id: int, *, now: datetime) -> bool:
 def deliver_mail(*, mail_id: int, now: datetime) -> bool:
     """Send one queued mail if it is due. True if it went out.
 
-    After a failed attempt the row stays queued with its next attempt time;
-    `next_attempt(mail_id)` tells the caller when to try again.
+    After a failed attempt the row stays queued with its next attempt time,
+    and a retry is booked with the task queue for that time.
     """
     from bookings.emails import render_mail
 
@@ -92,6 +103,8 @@ def deliver_mail(*, mail_id: int, now: datetime) -> bool:
             mail.next_attempt_at = now + retry_delay(mail.attempts)
         mail.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
         log.warning("mail %s (%s) attempt %s failed: %s", mail.pk, mail.kind, mail.attempts, exc)
+        if mail.state == MailState.QUEUED:
+            _retry_at(mail.pk, mail.next_attempt_at)
         return False
     mail.attempts += 1
     mail.state = MailState.SENT
@@ -121,12 +134,3 @@ def deliver_due_mail(*, now: datetime, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(deliver_mail(mail_id=pk, now=now) for pk in list(due))
-
-
-def next_attempt(mail_id: int) -> datetime | None:
-    """When a queued mail is due again, or None if it is sent or given up."""
-    return (
-        OutgoingMail.objects.filter(pk=mail_id, state=MailState.QUEUED)
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )

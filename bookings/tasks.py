@@ -6,18 +6,14 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from bookings.outbox import deliver_due_mail, deliver_mail, next_attempt
+from bookings.outbox import deliver_due_mail, deliver_mail
 from bookings.services import expire_due_holds, mark_no_shows, send_due_reminders
 
 
 @db_task()
 def deliver_mail_task(mail_id: int) -> None:
-    if deliver_mail(mail_id=mail_id, now=timezone.now()):
-        return
-    # Failed (SMTP down?): try again when the backoff says, not only at the next sweep.
-    due = next_attempt(mail_id)
-    if due is not None:
-        deliver_mail_task.schedule((mail_id,), eta=due)
+    # A failed attempt books its own retry (see outbox.deliver_mail).
+    deliver_mail(mail_id=mail_id, now=timezone.now())
 
 
 @db_periodic_task(crontab(minute="*"))

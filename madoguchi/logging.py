@@ -15,6 +15,21 @@ def redact(text: str) -> str:
     return TOKEN_IN_PATH.sub(r"\1[redacted]", text)
 
 
+def install_record_factory() -> None:
+    """Redact every log record as it is made, whichever logger or handler it meets."""
+    make_record = logging.getLogRecordFactory()
+    if getattr(make_record, "redacts_tokens", False):
+        return
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        RedactTokens().filter(record)
+        return record
+
+    redacting_factory.redacts_tokens = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting_factory)
+
+
 class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(str(record.msg))

@@ -1,11 +1,12 @@
 """The outbox claims a row before sending it: one mail, one delivery, even with two workers."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.core import mail as django_mail
+from huey.contrib.djhuey import HUEY
 
 from bookings.models import MailState, OutgoingMail
-from bookings.outbox import deliver_due_mail, deliver_mail, next_attempt
+from bookings.outbox import deliver_due_mail, deliver_mail
 from tests.bookings.factories import hold
 from tests.conftest import jst
 
@@ -23,7 +24,7 @@ def test_it_sends_a_due_mail_once(fukuoka):
     assert deliver_mail(mail_id=mail.pk, now=NOW) is False
     assert deliver_due_mail(now=NOW + timedelta(days=1)) == 0
     assert [m.extra_headers["Message-ID"] for m in django_mail.outbox] == [mail.message_id]
-    assert next_attempt(mail.pk) is None
+    assert OutgoingMail.objects.get(pk=mail.pk).state == MailState.SENT
 
 
 def test_it_leaves_a_row_another_worker_is_sending(fukuoka):
@@ -44,3 +45,17 @@ def test_it_waits_for_a_mail_that_is_not_due(fukuoka):
     mail = queued(fukuoka)
     assert deliver_mail(mail_id=mail.pk, now=NOW - timedelta(seconds=1)) is False
     assert OutgoingMail.objects.get(pk=mail.pk).state == MailState.QUEUED
+
+
+def test_it_books_a_retry_with_the_queue_when_an_attempt_fails(fukuoka, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: refused
+    HUEY.flush()
+    mail = queued(fukuoka)
+    assert deliver_mail(mail_id=mail.pk, now=NOW) is False
+    mail.refresh_from_db()
+    assert (mail.state, mail.attempts) == (MailState.QUEUED, 1)
+    assert mail.next_attempt_at == NOW + timedelta(seconds=10)
+    [task] = HUEY.scheduled()
+    assert task.args == (mail.pk,)
+    assert task.eta == mail.next_attempt_at.astimezone(UTC).replace(tzinfo=None)
