@@ -33,6 +33,11 @@ class MethodNotAllowed(BookingError):
     message = _("この操作はこのアドレスでは使えません。")
 
 
+class TermsChanged(BookingError):
+    code, status = "terms_changed", 409
+    message = _("利用規約が改定されました。新しい規約をお読みのうえ、あらためて同意してください。")
+
+
 class SlotFull(BookingError):
     code, status = "slot_full", 409
     message = _("申し訳ありません。この枠はちょうど満席になりました。別の時間帯をお選びください。")

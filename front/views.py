@@ -104,6 +104,11 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
     if request.method == "POST":
         if getattr(request, "limited", False):
             problem = errors.RateLimited()
+        elif form.is_valid() and request.POST.get("terms_version") != terms.version:
+            # R4/R12: consent counts only for the text the person was shown.
+            problem = errors.TermsChanged()
+            form = BookingForm({k: v for k, v in request.POST.items() if k != "agree_terms"})
+            form.is_valid()
         elif form.is_valid():
             try:
                 booking = services.booking_hold(

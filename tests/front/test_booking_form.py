@@ -95,3 +95,12 @@ def test_it_sends_a_visitor_without_a_booking_back_to_the_start(client, fukuoka,
     response = client.get("/b/sent/")
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+def test_it_asks_for_consent_again_when_the_terms_changed_since_the_form_was_shown(client, fukuoka, clock):
+    response = client.post(FORM, {**PERSON, "terms_version": "2020-01-01"})
+    assert response.status_code == 409
+    html = page(response)
+    assert "利用規約が改定されました" in html
+    assert 'name="agree_terms" required aria-invalid="true"' in html  # no longer ticked
+    assert not Booking.objects.exists()
