@@ -108,35 +108,24 @@ def booking_hold(
     return booking
 
 
-def _by_token(token: str, field: str) -> Booking:
+def _by_token(token: str, field: str, *, lock: bool = True) -> Booking:
     if not token or len(token) > 200:
         raise errors.NotFound()
-    booking = (
-        Booking.objects.select_for_update()
-        .select_related("office")
-        .filter(**{field: token_hash(token)})
-        .first()
-    )
+    bookings = Booking.objects.select_related("office")
+    if lock:
+        bookings = bookings.select_for_update(of=("self",))
+    booking = bookings.filter(**{field: token_hash(token)}).first()
     if booking is None:
         raise errors.NotFound()
     return booking
 
 
 def find_by_confirm_token(token: str) -> Booking:
-    return _lookup(token, "confirm_token_hash")
+    return _by_token(token, "confirm_token_hash", lock=False)
 
 
 def find_by_cancel_token(token: str) -> Booking:
-    return _lookup(token, "cancel_token_hash")
-
-
-def _lookup(token: str, field: str) -> Booking:
-    if not token or len(token) > 200:
-        raise errors.NotFound()
-    booking = Booking.objects.select_related("office").filter(**{field: token_hash(token)}).first()
-    if booking is None:
-        raise errors.NotFound()
-    return booking
+    return _by_token(token, "cancel_token_hash", lock=False)
 
 
 def meeting_url_for(office: Office) -> str:
