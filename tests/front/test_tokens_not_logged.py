@@ -54,3 +54,14 @@ def test_it_keeps_a_real_token_out_of_any_logger(fukuoka, clock):
         "odd request to /b/cancel/[redacted]?x=1",
         "odd request to /b/confirm/[redacted]",
     ]
+
+
+def test_it_redacts_mapping_arguments_as_gunicorn_passes_them():
+    handler = Collect()
+    logger = logging.getLogger("gunicorn.access.like")
+    logger.addHandler(handler)
+    try:
+        logger.warning("%(r)s %(s)s", {"r": "GET /b/cancel/abcdefghijklmnop HTTP/1.1", "s": 200})
+    finally:
+        logger.removeHandler(handler)
+    assert handler.lines == ["GET /b/cancel/[redacted] HTTP/1.1 200"]
