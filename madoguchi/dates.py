@@ -32,9 +32,16 @@ def format_datetime(moment: datetime, language: str) -> str:
     """`moment` must already be in the zone the reader expects (the office's)."""
     if language.startswith("ja"):
         return f"{format_date(moment.date(), language)}{moment:%H:%M}"
-    return f"{format_date(moment.date(), language)}, {moment:%H:%M}"
+    # A reader abroad needs the zone: "Tue 1 December 2026, 17:15 JST".
+    return f"{format_date(moment.date(), language)}, {moment:%H:%M}{_zone(moment)}"
 
 
 def format_slot(start: datetime, end: datetime, language: str) -> str:
-    separator = "〜" if language.startswith("ja") else "–"
-    return f"{format_datetime(start, language)}{separator}{end:%H:%M}"
+    if language.startswith("ja"):
+        return f"{format_datetime(start, language)}〜{end:%H:%M}"
+    return f"{format_date(start.date(), language)}, {start:%H:%M}–{end:%H:%M}{_zone(start)}"
+
+
+def _zone(moment: datetime) -> str:
+    name = moment.tzname()
+    return f" {name}" if name else ""

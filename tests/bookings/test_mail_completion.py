@@ -36,7 +36,7 @@ def test_it_gives_the_confirmation_deadline_in_office_time(fukuoka):
 
 def test_it_writes_the_date_the_english_way_for_an_english_booking(fukuoka):
     message = completion(confirm(hold(fukuoka, START, now=NOW, language="en"), now=NOW))
-    assert "Tue 1 December 2026, 17:15–17:45" in message.body
+    assert "Tue 1 December 2026, 17:15–17:45 JST" in message.body
 
 
 def test_it_attaches_a_calendar_file_with_the_start_in_utc(fukuoka):

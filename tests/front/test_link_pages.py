@@ -84,5 +84,5 @@ def test_it_shows_the_cancel_page_in_english(client, fukuoka, clock):
     booking = confirmed(fukuoka, THURSDAY, now=NOW)
     html = page(client.get(f"/b/cancel/{cancel_token(booking)}", headers={"accept-language": "en"}))
     assert "Cancel this booking?" in html
-    assert "Thu 3 December 2026, 17:15–17:45" in html
+    assert "Thu 3 December 2026, 17:15–17:45 JST" in html
     assert ">Cancel booking</button>" in html
