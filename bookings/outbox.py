@@ -111,6 +111,7 @@ def deliver_mail(*, mail_id: int, now: datetime) -> bool:
     mail.sent_at = now
     mail.last_error = ""
     mail.save(update_fields=["attempts", "state", "sent_at", "last_error"])
+    log.info("mail %s (%s) sent on attempt %s", mail.pk, mail.kind, mail.attempts)
     return True
 
 
