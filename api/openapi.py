@@ -135,6 +135,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json({"$ref": "#/components/schemas/BookingConfirmed"}, "Confirmed."),
                         "404": _error("not_found: unknown token"),
                         "410": _error("expired: the confirmation window has passed"),
+                        "422": _error("invalid: the body is not a JSON object"),
                         "429": _error("rate_limited"),
                     },
                 }
@@ -149,6 +150,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json({"$ref": "#/components/schemas/BookingCancelled"}, "Cancelled."),
                         "404": _error("not_found: unknown token"),
                         "409": _error("same_day (the message gives the office phone) or not_cancellable"),
+                        "422": _error("invalid: the body is not a JSON object"),
                         "429": _error("rate_limited"),
                     },
                 }
@@ -188,11 +190,11 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["office", "start", "name", "email", "phone", "agree_terms"],
                     "properties": {
-                        "office": {"type": "string"},
+                        "office": {"type": "string", "pattern": "^[a-z0-9-]+$"},
                         "start": DATE_TIME,
-                        "name": {"type": "string", "maxLength": 100},
+                        "name": {"type": "string", "minLength": 1, "maxLength": 100},
                         "email": {"type": "string", "format": "email"},
-                        "phone": {"type": "string", "example": "090-1234-5678"},
+                        "phone": {"type": "string", "minLength": 1, "example": "090-1234-5678"},
                         "jobseeker_number": {"type": "string", "example": "40010-12345678"},
                         "note": {"type": "string", "maxLength": 1000},
                         "support": {

@@ -7,7 +7,10 @@ from tests.conftest import jst
 def test_it_writes_japanese_dates_the_japanese_way():
     assert format_date(date(2026, 12, 1), "ja") == "2026年12月1日（火）"
     assert format_datetime(jst(2026, 12, 1, 17, 15), "ja") == "2026年12月1日（火）17:15"
-    assert format_slot(jst(2026, 12, 1, 17, 15), jst(2026, 12, 1, 17, 45), "ja") == "2026年12月1日（火）17:15〜17:45"
+    assert (
+        format_slot(jst(2026, 12, 1, 17, 15), jst(2026, 12, 1, 17, 45), "ja")
+        == "2026年12月1日（火）17:15〜17:45"
+    )
 
 
 def test_it_names_the_zone_for_english_readers():
