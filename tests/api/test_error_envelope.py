@@ -53,3 +53,16 @@ def test_it_writes_messages_in_english_when_asked(fukuoka, client):
     # Until the English catalogue exists, English readers get the Japanese default.
     for message in messages:
         assert is_japanese(message) != has_english_catalogue(), message
+
+
+def test_it_answers_an_unknown_method_with_the_envelope_not_a_csrf_page(client):
+    response = client.generic("QUERY", "/api/v1/offices")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert response["Allow"] == "GET, HEAD"
+
+
+def test_it_answers_an_unknown_api_path_with_the_envelope(client):
+    response = client.post("/api/v1/nothing/here", data="{}", content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
