@@ -128,6 +128,8 @@ def make_live_server(tmp: Path, *, offices_toml: Path, extra_env: dict[str, str]
             "MADOGUCHI_SECURE_COOKIES": "0",
             "MADOGUCHI_RATE_LIMITS": "off",
             "MADOGUCHI_BASE_URL": f"http://127.0.0.1:{port}",
+            # With REDIS_URL set, a queue of its own: no stale jobs from other runs.
+            "MADOGUCHI_QUEUE_NAME": f"madoguchi-test-{uuid.uuid4().hex[:8]}",
         }
     )
     env.update(extra_env or {})
