@@ -252,6 +252,7 @@ def openapi_document() -> dict[str, Any]:
                                         "same_day",
                                         "not_cancellable",
                                         "method_not_allowed",
+                                        "server_error",
                                     ],
                                 },
                                 "message": {"type": "string"},

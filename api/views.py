@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,6 +22,9 @@ from bookings.selectors import slot_availability
 from offices.models import Office
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+log = logging.getLogger(__name__)
 
 
 def _json(data: Any, status: int = 200) -> JsonResponse:
@@ -51,6 +55,9 @@ def api_view(view):  # type: ignore[no-untyped-def]
             return view(request, *args, **kwargs)
         except errors.BookingError as error:
             return error_response(error)
+        except Exception:
+            log.exception("unexpected error in %s", view.__name__)
+            return error_response(errors.ServerError())
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -142,11 +149,11 @@ def _start_param(value: Any) -> datetime:
         raise errors.Invalid(fields=problem)
     try:
         start = datetime.fromisoformat(value)
-    except ValueError:
+        if start.tzinfo is None:
+            raise ValueError("no offset")
+        return start.astimezone(UTC)  # also refuses years that overflow in UTC
+    except (ValueError, OverflowError):
         raise errors.Invalid(fields=problem) from None
-    if start.tzinfo is None:
-        raise errors.Invalid(fields=problem)
-    return start
 
 
 @csrf_exempt

@@ -10,7 +10,6 @@ from django.utils import translation
 from bookings.calendar_file import booking_ics
 from bookings.models import Booking, MailKind, OutgoingMail
 from bookings.tokens import CANCEL, CONFIRM, make_token
-from madoguchi.dates import format_datetime, format_slot
 
 
 def link(path: str) -> str:
@@ -26,17 +25,16 @@ def cancel_url(booking: Booking) -> str:
 
 
 def mail_context(booking: Booking, kind: str) -> dict[str, object]:
-    tz = booking.office.tz
-    language = booking.language
+    times = booking.display_times(booking.language)
     context: dict[str, object] = {
         "booking": booking,
         "office": booking.office,
-        "when": format_slot(booking.local_start, booking.local_end, language),
+        "when": times["when"],
         "site_url": link("/"),
     }
     if kind == MailKind.CONFIRM_REQUEST:
         context["confirm_url"] = confirm_url(booking)
-        context["confirm_by"] = format_datetime(booking.expires_at.astimezone(tz), language)
+        context["confirm_by"] = times["confirm_by"]
     if kind in (MailKind.COMPLETION, MailKind.REMINDER):
         context["cancel_url"] = cancel_url(booking)
         context["meeting_url"] = booking.meeting_url

@@ -25,7 +25,7 @@ class Invalid(BookingError):
 
 class NotFound(BookingError):
     code, status = "not_found", 404
-    message = _("お探しのものが見つかりませんでした。リンクやアドレスをご確認ください。")
+    message = _("お探しのページまたは予約が見つかりませんでした。リンクやアドレスをご確認ください。")
 
 
 class MethodNotAllowed(BookingError):
@@ -40,14 +40,13 @@ class TermsChanged(BookingError):
 
 class SlotFull(BookingError):
     code, status = "slot_full", 409
-    message = _("申し訳ありません。この枠はちょうど満席になりました。別の時間帯をお選びください。")
+    message = _("申し訳ありません。この枠はたった今満席になりました。別の日時をお選びください。")
 
 
 class LimitReached(BookingError):
     code, status = "limit_reached", 409
     message = _(
-        "この窓口ですでに予約をお持ちです。その相談が終わった後、またはキャンセルした後に、"
-        "あらためてご予約ください。"
+        "この窓口では、すでにご予約を承っています。その相談が終わった後、またはキャンセルした後に、あらためてご予約ください。"
     )
 
 
@@ -58,10 +57,7 @@ class Refused(BookingError):
 
 class Expired(BookingError):
     code, status = "expired", 410
-    message = _(
-        "この予約は無効になりました。期限内に確認リンクが使われなかったため、枠を解放しました。"
-        "お手数ですが、もう一度ご予約ください。"
-    )
+    message = _("確認の期限が過ぎたため、この予約は取り消されました。お手数ですが、もう一度ご予約ください。")
 
 
 class SameDay(BookingError):
@@ -73,6 +69,11 @@ class NotCancellable(BookingError):
     message = _("この予約はキャンセルできません。")
 
 
+class ServerError(BookingError):
+    code, status = "server_error", 500
+    message = _("申し訳ありません。サーバーで問題が起きました。時間をおいて、もう一度お試しください。")
+
+
 class RateLimited(BookingError):
     code, status = "rate_limited", 429
-    message = _("アクセスが集中しています。1分ほど待ってから、もう一度お試しください。")
+    message = _("短時間に多くのお申し込みがありました。しばらく時間をおいてから、もう一度お試しください。")

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.normalize import clean_number, clean_text, email_key, has_control_characters
 
+MAX_LENGTH_MESSAGE = _("%(limit_value)d文字以内で入力してください（現在%(show_value)d文字）。")
+
 # As printed on the Hello Work card: a 5-digit office code, then 6–8 digits.
 # ASCII digits only: NFKC turns full-width digits into ASCII, but \d alone
 # would also let Arabic-Indic or Devanagari digits through unchanged.
@@ -50,7 +52,7 @@ class BookingForm(forms.Form):
     )
     support = forms.BooleanField(label=_("通訳者・介助者が同席します"), required=False)
     agree_terms = forms.BooleanField(
-        label=_("利用規約を読み、同意します"),
+        label=_("利用規約に同意します"),
         required=True,
         error_messages={"required": _("予約するには利用規約への同意が必要です。")},
     )
@@ -65,9 +67,7 @@ class BookingForm(forms.Form):
         for name, field in self.fields.items():
             if name in required:
                 field.error_messages["required"] = required[name]
-            field.error_messages["max_length"] = _(
-                "%(limit_value)d文字以内で入力してください（いまは%(show_value)d文字です）。"
-            )
+            field.error_messages["max_length"] = MAX_LENGTH_MESSAGE
             # Control characters, NUL included, get our own clearer message in _text().
             field.validators = [
                 v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
@@ -78,10 +78,17 @@ class BookingForm(forms.Form):
         if raw is None:
             return ""
         if not isinstance(raw, str):
-            raise ValidationError(_("文字で入力してください。"), code="type")
+            raise ValidationError(_("文字列で指定してください。"), code="type")
         if has_control_characters(raw, allow_newlines=allow_newlines):
             raise ValidationError(_("使用できない制御文字が含まれています。"), code="control")
-        return clean_text(raw)
+        text = clean_text(raw)
+        # NFKC can lengthen text (㍿ → 株式会社): check the limit again on what is stored.
+        limit = getattr(self.fields[field], "max_length", None)
+        if limit is not None and len(text) > limit:
+            raise ValidationError(
+                MAX_LENGTH_MESSAGE, code="max_length", params={"limit_value": limit, "show_value": len(text)}
+            )
+        return text
 
     def clean_name(self) -> str:
         name = self._text("name")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.dates import format_datetime, format_slot
 from offices.models import Office, TermsVersion
 
 # R8: not joined 10 minutes after the start means no-show.
@@ -94,9 +95,13 @@ class Booking(models.Model):
             return Status.NO_SHOW
         return self.status
 
-    def is_active(self, now: datetime) -> bool:
-        state = self.status_at(now)
-        return state == Status.PENDING or (state == Status.CONFIRMED and now < self.start)
+    def display_times(self, language: str) -> dict[str, str]:
+        """The slot and the confirmation deadline as people read them, in office time."""
+        tz = self.office.tz
+        return {
+            "when": format_slot(self.start.astimezone(tz), self.end.astimezone(tz), language),
+            "confirm_by": format_datetime(self.expires_at.astimezone(tz), language),
+        }
 
     @property
     def local_start(self) -> datetime:

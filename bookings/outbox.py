@@ -7,12 +7,13 @@ never send the same mail; a failed attempt is retried with a growing delay.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 
 from bookings.models import MailKind, MailState, OutgoingMail, Status
@@ -84,7 +85,7 @@ def deliver_mail(*, mail_id: int, now: datetime) -> bool:
 
     if not _claim(mail_id, now=now):
         return False
-    mail = OutgoingMail.objects.select_related("booking__office", "booking__terms").get(pk=mail_id)
+    mail = OutgoingMail.objects.select_related("booking__office").get(pk=mail_id)
     if is_obsolete(mail, now=now):
         mail.state = MailState.SKIPPED
         mail.save(update_fields=["state"])
@@ -106,13 +107,26 @@ def deliver_mail(*, mail_id: int, now: datetime) -> bool:
         if mail.state == MailState.QUEUED:
             _retry_at(mail.pk, mail.next_attempt_at)
         return False
+    _record_sent(mail, now=now)
+    log.info("mail %s (%s) sent on attempt %s", mail.pk, mail.kind, mail.attempts)
+    return True
+
+
+def _record_sent(mail: OutgoingMail, *, now: datetime) -> None:
+    # The mail is out: recording that must not fail on a busy database, or the
+    # stale claim would send it a second time.
     mail.attempts += 1
     mail.state = MailState.SENT
     mail.sent_at = now
     mail.last_error = ""
-    mail.save(update_fields=["attempts", "state", "sent_at", "last_error"])
-    log.info("mail %s (%s) sent on attempt %s", mail.pk, mail.kind, mail.attempts)
-    return True
+    for attempt in range(5):
+        try:
+            mail.save(update_fields=["attempts", "state", "sent_at", "last_error"])
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 def is_obsolete(mail: OutgoingMail, *, now: datetime) -> bool:
@@ -134,4 +148,10 @@ def deliver_due_mail(*, now: datetime, limit: int = 200) -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(deliver_mail(mail_id=pk, now=now) for pk in list(due))
+    sent = 0
+    for pk in list(due):
+        try:
+            sent += deliver_mail(mail_id=pk, now=now)
+        except Exception:
+            log.exception("mail %s could not be delivered", pk)
+    return sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -25,6 +26,12 @@ from bookings.outbox import queue_mail
 from bookings.tokens import CANCEL, CONFIRM, make_token, new_salt, token_hash
 from offices.models import Office
 from offices.services import current_terms, find_bookable_slot, office_today
+
+# Tokens are URL-safe base64 (tokens.make_token); anything else is not ours.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
+
+# Staff may mark a person who joins a little early as attended.
+JOIN_EARLY = timedelta(minutes=15)
 
 # Reminders go out from this hour (office time) on the day before.
 REMINDER_HOUR = 9
@@ -109,7 +116,7 @@ def booking_hold(
 
 
 def _by_token(token: str, field: str, *, lock: bool = True) -> Booking:
-    if not token or len(token) > 200:
+    if not TOKEN_SHAPE.fullmatch(token):
         raise errors.NotFound()
     bookings = Booking.objects.select_related("office")
     if lock:
@@ -228,20 +235,27 @@ def mark_no_shows(*, now: datetime) -> int:
 
 def mark_attended(*, booking: Booking, now: datetime) -> Booking:
     """R8: staff mark attendance when the user joins, and may correct a no-show."""
-    if booking.status not in (Status.CONFIRMED, Status.NO_SHOW, Status.ATTENDED):
-        raise errors.NotCancellable(_("確定済みの予約だけを「相談済み」にできます。"))
-    booking.status = Status.ATTENDED
-    booking.attended_at = now
-    booking.save(update_fields=["status", "attended_at"])
-    return booking
+    if now < booking.start - JOIN_EARLY:
+        raise errors.NotCancellable(_("相談の開始前は「相談済み」にできません。"))
+    return _mark(booking, status=Status.ATTENDED, stamp="attended_at", now=now)
 
 
 def mark_no_show(*, booking: Booking, now: datetime) -> Booking:
-    if booking.status not in (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW):
-        raise errors.NotCancellable(_("確定済みの予約だけを「無断欠席」にできます。"))
-    booking.status = Status.NO_SHOW
-    booking.no_show_at = now
-    booking.save(update_fields=["status", "no_show_at"])
+    """R8: staff may also correct an attendance to a no-show, once the slot has started."""
+    if now < booking.start:
+        raise errors.NotCancellable(_("相談の開始前は「無断欠席」にできません。"))
+    return _mark(booking, status=Status.NO_SHOW, stamp="no_show_at", now=now)
+
+
+def _mark(booking: Booking, *, status: str, stamp: str, now: datetime) -> Booking:
+    with transaction.atomic():
+        # Re-read under a lock: a cancellation made a moment ago must not be overwritten.
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        if booking.status not in (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW):
+            raise errors.NotCancellable(_("確定済みの予約だけを記録できます。"))
+        booking.status = status
+        setattr(booking, stamp, now)
+        booking.save(update_fields=["status", stamp])
     return booking
 
 

@@ -16,10 +16,23 @@ def deliver_mail_task(mail_id: int) -> None:
     deliver_mail(mail_id=mail_id, now=timezone.now())
 
 
+# Each job on its own, so that one failing does not stop the others.
 @db_periodic_task(crontab(minute="*"))
-def every_minute() -> None:
-    now = timezone.now()
-    expire_due_holds(now=now)
-    mark_no_shows(now=now)
-    send_due_reminders(now=now)
-    deliver_due_mail(now=now)
+def expire_holds_task() -> None:
+    expire_due_holds(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+def mark_no_shows_task() -> None:
+    mark_no_shows(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_reminders_task() -> None:
+    send_due_reminders(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_mail_task() -> None:
+    # Picks up whatever the queue lost: the outbox row is the truth.
+    deliver_due_mail(now=timezone.now())

@@ -15,9 +15,9 @@ from bookings import errors, services
 from bookings.forms import BookingForm
 from bookings.models import Booking, Status
 from bookings.selectors import SlotAvailability, slot_availability
-from madoguchi.dates import format_date, format_datetime, format_slot
+from madoguchi.dates import format_date, format_slot
 from offices.models import Office, TermsVersion
-from offices.services import current_terms, find_bookable_slot, office_today
+from offices.services import current_terms, office_today
 
 SLOT_KEY = "%Y%m%dT%H%M"
 
@@ -59,7 +59,6 @@ def office_page(request: HttpRequest, code: str) -> HttpResponse:
         {
             "office": office,
             "days": _by_day(office, slots),
-            "free_count": sum(1 for s in slots if not s.is_full),
             "terms": current_terms(office, today=office_today(office, now=now)),
         },
     )
@@ -73,12 +72,13 @@ def _slot_start(office: Office, key: str) -> datetime:
     return naive.replace(tzinfo=office.tz)
 
 
-def _is_full(office: Office, start: datetime, *, now: datetime) -> bool:
+def _open_slot(office: Office, start: datetime, *, now: datetime) -> SlotAvailability | None:
+    """The bookable slot starting at `start`, with its seats left; None if there is none."""
     day = start.astimezone(office.tz).date()
     for item in slot_availability(office, now=now, first=day, last=day):
         if item.slot.start == start:
-            return item.is_full
-    return True
+            return item
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,15 +87,16 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
     office = get_object_or_404(Office, code=code)
     now = timezone.now()
     start = _slot_start(office, slot)
-    found = find_bookable_slot(office, start=start, now=now)
+    available = _open_slot(office, start, now=now)
     terms = current_terms(office, today=office_today(office, now=now))
-    context: dict[str, object] = {"office": office, "terms": terms, "slot_key": slot}
-    if found is None or terms is None:
+    context: dict[str, object] = {"office": office, "terms": terms}
+    if available is None or terms is None:
         return render(request, "front/slot_gone.html", context, status=404)
+    found = available.slot
     context["when"] = format_slot(
         found.start.astimezone(office.tz), found.end.astimezone(office.tz), _language()
     )
-    if request.method == "GET" and _is_full(office, found.start, now=now):
+    if request.method == "GET" and available.is_full:
         # Say so now rather than after the person has typed everything in.
         context["full"] = True
         return render(request, "front/slot_gone.html", context, status=409)
@@ -137,26 +138,11 @@ def sent(request: HttpRequest) -> HttpResponse:
     booking = Booking.objects.select_related("office").filter(pk=booking_id).first() if booking_id else None
     if booking is None:
         return redirect("front:office_list")
-    language = _language()
-    return render(
-        request,
-        "front/sent.html",
-        {
-            "booking": booking,
-            "office": booking.office,
-            "when": format_slot(booking.local_start, booking.local_end, language),
-            "confirm_by": format_datetime(booking.expires_at.astimezone(booking.office.tz), language),
-        },
-    )
+    return render(request, "front/sent.html", _booking_context(booking))
 
 
 def _booking_context(booking: Booking) -> dict[str, object]:
-    return {
-        "booking": booking,
-        "office": booking.office,
-        "when": format_slot(booking.local_start, booking.local_end, _language()),
-        "confirm_by": format_datetime(booking.expires_at.astimezone(booking.office.tz), _language()),
-    }
+    return {"booking": booking, "office": booking.office, **booking.display_times(_language())}
 
 
 @require_http_methods(["GET", "POST"])
@@ -173,7 +159,6 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         booking = services.find_by_confirm_token(token)
     context = _booking_context(booking)
     context["state"] = booking.status_at(now)
-    context["done"] = request.method == "POST"
     return render(request, "front/confirm.html", context)
 
 
@@ -192,7 +177,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     except (errors.SameDay, errors.NotCancellable) as exc:
         problem = exc
     context = _booking_context(booking)
-    context.update({"state": booking.status_at(now), "problem": problem, "done": request.method == "POST"})
+    context.update({"state": booking.status_at(now), "problem": problem})
     return render(request, "front/cancel.html", context)
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from typing import Any
-
-from gunicorn.glogging import Logger as GunicornLogger
 
 TOKEN_IN_PATH = re.compile(r"(/b/(?:confirm|cancel)/)[^/\s?\"']+")
 
@@ -35,19 +33,11 @@ class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
-        if isinstance(record.args, Mapping):  # logger.info("%(path)s", {"path": …})
-            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        if isinstance(record.args, MutableMapping):  # logger.info("%(path)s", {"path": …})
+            # In place: gunicorn's access-log atoms are a dict subclass of its own.
+            for key, value in record.args.items():
+                if isinstance(value, str):
+                    record.args[key] = redact(value)
         elif record.args:
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
-
-
-class AccessLogger(GunicornLogger):
-    """gunicorn's logger with token paths redacted from the access log."""
-
-    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> Any:
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "q"):
-            if isinstance(atoms.get(key), str):
-                atoms[key] = redact(atoms[key])
-        return atoms

@@ -85,6 +85,7 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
         "code",
         "name",
         "phone",
+        "meeting_service",
         "timezone",
         "capacity",
         "horizon_days",
@@ -105,7 +106,11 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
         check.fail(label, "timezone", f"{tz_name!r} is not a known time zone")
     capacity = check.integer(raw, "capacity", label, 1, 50) if "capacity" in raw else 1
     horizon = check.integer(raw, "horizon_days", label, 1, 366) if "horizon_days" in raw else 60
-    meeting_url = check.text(raw, "meeting_url", label, max_len=500)
+    # A {room} grows to 24 characters; the stored link must still fit in 500.
+    meeting_url = check.text(raw, "meeting_url", label, max_len=480)
+    meeting_service = (
+        check.text(raw, "meeting_service", label, max_len=100) if "meeting_service" in raw else "TeleOffice"
+    )
     if meeting_url:
         try:
             URLValidator(schemes=["https", "http"])(meeting_url.replace("{room}", "room"))
@@ -143,6 +148,7 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
             "capacity": capacity,
             "horizon_days": horizon,
             "meeting_url": meeting_url,
+            "meeting_service": meeting_service,
         },
         rules=[r for r in rules if r is not None],
         closures=closures,

@@ -27,6 +27,12 @@ class Office(models.Model):
     horizon_days = models.PositiveSmallIntegerField(
         _("予約受付期間（日）"), default=60, validators=[MaxValueValidator(366)]
     )
+    meeting_service = models.CharField(
+        _("会議サービス"),
+        max_length=100,
+        default="TeleOffice",
+        help_text=_("利用者に案内する会議アプリの名前。"),
+    )
     meeting_url = models.URLField(
         _("会議リンク"),
         max_length=500,

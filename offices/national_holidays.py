@@ -19,8 +19,3 @@ def national_holidays(first: date, last: date, country: str = "JP") -> frozenset
     for year in range(first.year, last.year + 1):
         found |= _holidays_of_year(country, year)
     return frozenset(found)
-
-
-def holiday_name(day: date, country: str = "JP", language: str = "ja") -> str | None:
-    names = holidays.country_holidays(country, years=day.year, language=language)
-    return names.get(day)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -52,6 +52,12 @@ def is_closed(day: date, *, holidays: Container[date], closures: Container[date]
     return is_year_end_closure(day) or day in holidays or day in closures
 
 
+def wall_time_exists(moment: datetime) -> bool:
+    return moment.astimezone(UTC).astimezone(moment.tzinfo).replace(tzinfo=None) == moment.replace(
+        tzinfo=None
+    )
+
+
 def days(first: date, last: date) -> Iterator[date]:
     day = first
     while day <= last:
@@ -79,12 +85,15 @@ def slots_between(
                 continue
             for at in rule.times:
                 start = datetime.combine(day, at, tzinfo=tz)
+                if not wall_time_exists(start):
+                    continue  # skipped by a daylight-saving change (not in Japan)
                 # Two rules naming the same start make one slot, not two.
                 found.setdefault(
                     start,
                     Slot(
                         start=start,
-                        end=start + timedelta(minutes=rule.minutes),
+                        # Real minutes, not wall-clock ones, across a clock change.
+                        end=(start.astimezone(UTC) + timedelta(minutes=rule.minutes)).astimezone(tz),
                         capacity=rule.capacity if rule.capacity is not None else capacity,
                     ),
                 )

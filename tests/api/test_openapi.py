@@ -91,4 +91,5 @@ def test_it_lists_every_error_code_of_the_spec(document):
         "not_cancellable",
         # Not in SPEC §6's table: a wrong HTTP method still gets the envelope.
         "method_not_allowed",
+        "server_error",
     }

@@ -158,7 +158,7 @@ def test_it_books_on_a_phone_from_the_calendar_to_the_confirmed_page(server, sho
             assert _small_targets(page) == []
 
             page.get_by_label("メールアドレス").fill(EMAIL)
-            page.get_by_label("利用規約を読み、同意します").check()
+            page.get_by_label("利用規約に同意します").check()
             page.get_by_role("button", name="予約を申し込む").click()
 
             expect(page.get_by_role("heading", level=1)).to_have_text("まだ予約は確定していません")

@@ -33,9 +33,9 @@ def test_it_shows_the_rules_before_the_calendar(client, fukuoka, clock):
     assert "相談は1回30分、無料です" in html
     assert "カメラとマイクが使えるスマートフォンかパソコン" in html
     assert "TeleOffice" in html
-    assert "1時間以内に押すと、予約が確定します" in html
+    assert "1時間以内に「予約を確定する」ボタンを押すと、予約が確定します" in html
     assert 'href="/o/fukuoka-plaza/terms/"' in html
-    assert "（2023-10-02 版）" in html
+    assert "2023年10月2日施行（2023-10-02版）" in html
     assert 'href="tel:092-000-0000"' in html
 
 
@@ -69,7 +69,7 @@ def test_it_says_so_when_nothing_can_be_booked(client, fukuoka, clock):
     fukuoka.save()
     clock.move_to(jst(2026, 12, 1, 18, 30))
     html = page(client.get(OFFICE))
-    assert "いま予約できる枠はありません。" in html
+    assert "現在、予約できる枠はありません。" in html
 
 
 def test_it_answers_404_for_an_unknown_office(client, fukuoka, clock):
@@ -107,4 +107,4 @@ def test_it_shows_the_terms_page_with_its_version(client, fukuoka, clock):
     html = page(response)
     assert response.status_code == 200
     assert "利用規約" in html
-    assert "2023-10-02 版（2023年10月2日から適用）" in html
+    assert "2023年10月2日施行（2023-10-02版）" in html

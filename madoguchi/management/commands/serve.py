@@ -30,7 +30,6 @@ class Command(BaseCommand):
             "--workers", str(options["web_workers"]),
             "--threads", str(options["threads"]),
             "--worker-class", "gthread",
-            "--logger-class", "madoguchi.logging.AccessLogger",
             "--access-logfile", "-",
             "--graceful-timeout", "10",
             "--no-control-socket",  # one fixed path per machine would clash between servers
