@@ -73,8 +73,9 @@ class LiveServer:
         if not worker:
             args.append("--no-worker")
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            # A process group of its own, so a test can crash the whole server at once.
             self.process = subprocess.Popen(
-                args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

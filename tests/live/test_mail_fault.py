@@ -106,13 +106,8 @@ def test_it_sends_the_held_mail_once_smtp_is_back(server: LiveServer, sink: Mail
 
 
 def kill_tree(pid: int) -> None:
-    """SIGKILL a process and all its descendants (gunicorn master and workers, huey): a crash."""
-    children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    os.kill(pid, signal.SIGKILL)
-    for child in children:
-        kill_tree(child)
+    """SIGKILL the server's whole process group (serve, gunicorn master and workers, huey): a crash."""
+    os.killpg(os.getpgid(pid), signal.SIGKILL)
 
 
 def test_it_loses_no_mail_when_the_server_crashes_before_sending(server: LiveServer, sink: MailSink) -> None:
