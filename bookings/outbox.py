@@ -10,16 +10,12 @@ import logging
 import time
 from datetime import datetime, timedelta
 from email.utils import make_msgid
-from typing import TYPE_CHECKING
 
 from django.core.mail import get_connection
 from django.db import OperationalError, transaction
 from django.db.models import Q
 
-from bookings.models import MailKind, MailState, OutgoingMail, Status
-
-if TYPE_CHECKING:
-    from bookings.models import Booking
+from bookings.models import Booking, MailKind, MailState, OutgoingMail, Status
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +60,17 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])
 
 
+def _due(now: datetime) -> Q:
+    """Queued and due, or claimed by a worker that has since died."""
+    return Q(state=MailState.QUEUED, next_attempt_at__lte=now) | Q(
+        state=MailState.SENDING, claimed_at__lt=now - STALE_CLAIM
+    )
+
+
 def _claim(mail_id: int, *, now: datetime) -> bool:
     return bool(
         OutgoingMail.objects.filter(pk=mail_id)
-        .filter(
-            Q(state=MailState.QUEUED, next_attempt_at__lte=now)
-            | Q(state=MailState.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
+        .filter(_due(now))
         .update(state=MailState.SENDING, claimed_at=now)
     )
 
@@ -141,10 +141,7 @@ def is_obsolete(mail: OutgoingMail, *, now: datetime) -> bool:
 
 def deliver_due_mail(*, now: datetime, limit: int = 200) -> int:
     due = (
-        OutgoingMail.objects.filter(
-            Q(state=MailState.QUEUED, next_attempt_at__lte=now)
-            | Q(state=MailState.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
+        OutgoingMail.objects.filter(_due(now))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
