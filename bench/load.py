@@ -57,7 +57,7 @@ times = ["00:15", "03:15", "06:15", "09:15", "12:15", "15:15", "18:15", "21:15"]
 minutes = 30
 
 [office.terms]
-version = "2023-10-02"
+version = "bench-1"
 effective_date = 2023-10-02
 title = "負荷試験用の利用規約"
 file = "{terms}"

@@ -22,7 +22,7 @@ def booking_ics(booking: Booking) -> bytes:
         event.add("dtstamp", (booking.confirmed_at or booking.created_at).astimezone(UTC))
         event.add("dtstart", booking.start.astimezone(UTC))
         event.add("dtend", booking.end.astimezone(UTC))
-        event.add("summary", _("オンライン職業相談：%(office)s") % {"office": booking.office.name})
+        event.add("summary", _("オンライン職業相談：%(office)s") % {"office": booking.office.display_name})
         event.add("location", booking.meeting_url)
         event.add("url", booking.meeting_url)
         event.add(

@@ -202,7 +202,7 @@ def check_link_cancellable(booking: Booking, *, now: datetime) -> None:
         # R7: on the day itself only by phone.
         raise errors.SameDay(
             _("相談当日のキャンセルは電話でのみ受け付けています。%(office)s（%(phone)s）までお電話ください。")
-            % {"office": booking.office.name, "phone": booking.office.phone}
+            % {"office": booking.office.display_name, "phone": booking.office.phone}
         )
 
 

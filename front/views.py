@@ -18,6 +18,7 @@ from bookings.selectors import SlotAvailability, slot_availability
 from madoguchi.dates import format_date, format_slot
 from offices.models import Office, TermsVersion
 from offices.services import current_terms, office_today
+from offices.terms import terms_by_version
 
 SLOT_KEY = "%Y%m%dT%H%M"
 
@@ -89,7 +90,11 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
     start = _slot_start(office, slot)
     available = _open_slot(office, start, now=now)
     terms = current_terms(office, today=office_today(office, now=now))
-    context: dict[str, object] = {"office": office, "terms": terms}
+    context: dict[str, object] = {
+        "office": office,
+        "terms": terms,
+        "text": terms.text_for(_language()) if terms else None,
+    }
     if available is None or terms is None:
         return render(request, "front/slot_gone.html", context, status=404)
     found = available.slot
@@ -186,9 +191,11 @@ def terms(request: HttpRequest, code: str) -> HttpResponse:
     version = request.GET.get("v")
     shown: TermsVersion | None
     if version:
-        shown = get_object_or_404(TermsVersion, office=office, version=version)
+        shown = terms_by_version(office, version)
     else:
         shown = current_terms(office, today=office_today(office, now=timezone.now()))
     if shown is None:
         raise Http404
-    return render(request, "front/terms.html", {"office": office, "terms": shown})
+    return render(
+        request, "front/terms.html", {"office": office, "terms": shown, "text": shown.text_for(_language())}
+    )

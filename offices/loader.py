@@ -84,6 +84,7 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
     known = {
         "code",
         "name",
+        "name_en",
         "phone",
         "meeting_service",
         "timezone",
@@ -98,6 +99,7 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
         check.fail(label, key, "is not a known field")
 
     name = check.text(raw, "name", label)
+    name_en = check.text(raw, "name_en", label) if "name_en" in raw else ""
     phone = check.text(raw, "phone", label, max_len=32)
     tz_name = raw.get("timezone", "Asia/Tokyo")
     try:
@@ -143,6 +145,7 @@ def _parse_office(raw: Any, index: int, check: _Checker, base: Path) -> OfficeDa
         code=str(code),
         fields={
             "name": name,
+            "name_en": name_en,
             "phone": phone,
             "timezone": str(tz_name),
             "capacity": capacity,

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from offices.schedule import WEEKDAYS, SlotRule
@@ -19,6 +22,9 @@ class Office(models.Model):
 
     code = models.CharField(_("コード"), max_length=64, unique=True, validators=[office_code_validator])
     name = models.CharField(_("名称"), max_length=200)
+    name_en = models.CharField(
+        _("英語名"), max_length=200, blank=True, help_text=_("英語のページに表示する名称。空欄なら日本語名。")
+    )
     phone = models.CharField(_("電話番号"), max_length=32)
     timezone = models.CharField(_("タイムゾーン"), max_length=64, default="Asia/Tokyo")
     capacity = models.PositiveSmallIntegerField(
@@ -45,6 +51,13 @@ class Office(models.Model):
         verbose_name_plural = _("窓口")
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name for the language being rendered: the English one on English pages and mail."""
+        if self.name_en and (translation.get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
     @property
@@ -105,20 +118,83 @@ class Closure(models.Model):
         return f"{self.date} {self.reason}"
 
 
-class TermsVersion(models.Model):
-    """A published version of an office's terms of use (R4, R12)."""
+@dataclass(frozen=True)
+class TermsText:
+    title: str
+    body: str
+    lang: str  # the language the text is written in, for <… lang>
+    translated: bool  # an English rendering; the Japanese text is the one agreed
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="terms_versions")
+
+class PublishedTermsError(Exception):
+    """A published terms version was about to be rewritten (R12)."""
+
+
+# What a person agrees to: once saved, none of these may change.
+TERMS_CONTENT = ("office_id", "version", "effective_date", "title", "body", "title_en", "body_en")
+
+
+class TermsQuerySet(models.QuerySet["TermsVersion"]):
+    def update(self, **kwargs: Any) -> int:
+        if set(kwargs) & ({*TERMS_CONTENT, "office"}):
+            raise PublishedTermsError("published terms versions are never rewritten")
+        return super().update(**kwargs)
+
+    def standard(self) -> TermsQuerySet:
+        return self.filter(office__isnull=True)
+
+
+class TermsVersion(models.Model):
+    """A published version of terms of use (R4, R12).
+
+    A row without an office is a version of the deployment's standard terms,
+    used by every office that has no terms of its own in force.
+    """
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="terms_versions", null=True, blank=True
+    )
     version = models.CharField(_("版"), max_length=32)
     effective_date = models.DateField(_("効力発生日"))
     title = models.CharField(_("表題"), max_length=200)
     body = models.TextField(_("本文"))
+    title_en = models.CharField(_("表題（英語訳）"), max_length=200, blank=True)
+    body_en = models.TextField(_("本文（英語訳）"), blank=True)
+
+    objects = TermsQuerySet.as_manager()
 
     class Meta:
         ordering = ["office", "-effective_date"]
-        constraints = [models.UniqueConstraint(fields=["office", "version"], name="unique_terms_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "version"], name="unique_terms_version"),
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=models.Q(office__isnull=True),
+                name="unique_standard_terms_version",
+            ),
+        ]
         verbose_name = _("利用規約の版")
         verbose_name_plural = _("利用規約の版")
 
     def __str__(self) -> str:
-        return f"{self.office.code} {self.version}"
+        return f"{self.office.code if self.office else 'standard'} {self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # R12: bookings point at the text they agreed to; it never changes under them.
+        if self.pk is not None:
+            stored = TermsVersion.objects.filter(pk=self.pk).values(*TERMS_CONTENT).first()
+            if stored is not None and any(stored[f] != getattr(self, f) for f in TERMS_CONTENT):
+                raise PublishedTermsError(
+                    f"terms version {self.version!r} is published; give a new text a new version"
+                )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_standard(self) -> bool:
+        return self.office_id is None
+
+    def text_for(self, language: str) -> TermsText:
+        """The text to show a reader of `language`: the English rendering where there is one."""
+        if language == "en" and self.body_en:
+            return TermsText(title=self.title_en or self.title, body=self.body_en, lang="en", translated=True)
+        return TermsText(title=self.title, body=self.body, lang="ja", translated=False)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from offices.models import Office, TermsVersion
 from offices.national_holidays import national_holidays
 from offices.schedule import Slot, slots_between
+from offices.terms import terms_in_force
 
 
 def office_today(office: Office, *, now: datetime) -> date:
@@ -53,4 +54,4 @@ def find_bookable_slot(office: Office, *, start: datetime, now: datetime) -> Slo
 
 
 def current_terms(office: Office, *, today: date) -> TermsVersion | None:
-    return office.terms_versions.filter(effective_date__lte=today).order_by("-effective_date").first()
+    return terms_in_force(office, today=today)

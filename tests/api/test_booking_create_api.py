@@ -49,7 +49,7 @@ def test_it_stores_the_optional_fields(fukuoka, client, at_now):
         "履歴書の書き方",
         True,
     )
-    assert booking.terms.version == "2023-10-02"
+    assert booking.terms.version == "demo-1"
 
 
 def test_it_normalises_full_width_input(fukuoka, client, at_now):

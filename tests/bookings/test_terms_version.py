@@ -12,7 +12,7 @@ LATER = jst(2026, 12, 3, 17, 15)
 
 def test_it_records_the_version_in_effect(fukuoka):
     booking = hold(fukuoka, START, now=jst(2026, 11, 26, 10, 0))
-    assert booking.terms.version == "2023-10-02"
+    assert booking.terms.version == "demo-1"
 
 
 def test_it_switches_to_a_new_version_on_its_effective_date(fukuoka):
@@ -22,5 +22,5 @@ def test_it_switches_to_a_new_version_on_its_effective_date(fukuoka):
     before = hold(fukuoka, START, now=jst(2026, 11, 26, 23, 59, 59))
     after = hold(fukuoka, LATER, now=jst(2026, 11, 27, 0, 0), **OTHER)
     before.refresh_from_db()
-    assert before.terms.version == "2023-10-02"
+    assert before.terms.version == "demo-1"
     assert after.terms.version == "2026-11-27"

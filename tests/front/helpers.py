@@ -16,7 +16,7 @@ PERSON: dict[str, Any] = {
     "email": "taro@example.jp",
     "phone": "090-1234-5678",
     "agree_terms": "on",
-    "terms_version": "2023-10-02",  # the demo terms shown on the form
+    "terms_version": "demo-1",  # the demo terms shown on the form
 }
 
 

@@ -35,7 +35,7 @@ def test_it_shows_the_rules_before_the_calendar(client, fukuoka, clock):
     assert "TeleOffice" in html
     assert "1時間以内に「予約を確定する」ボタンを押すと、予約が確定します" in html
     assert 'href="/o/fukuoka-plaza/terms/"' in html
-    assert "2023年10月2日施行（2023-10-02版）" in html
+    assert "2023年10月2日施行（demo-1版）" in html
     assert 'href="tel:092-000-0000"' in html
 
 
@@ -107,4 +107,4 @@ def test_it_shows_the_terms_page_with_its_version(client, fukuoka, clock):
     html = page(response)
     assert response.status_code == 200
     assert "利用規約" in html
-    assert "2023年10月2日施行（2023-10-02版）" in html
+    assert "2023年10月2日施行（demo-1版）" in html

@@ -121,7 +121,8 @@ def test_it_loads_the_demo_file_once_and_then_leaves_it_unchanged(db):
     assert load(DEMO) == "unchanged: fukuoka-plaza\n"
     assert rows() == before
     assert len(before["SlotRuleRow"]) == 2
-    assert len(before["TermsVersion"]) == 1
+    # The demo's own summary beside the standard terms that `migrate` published.
+    assert sorted(t["version"] for t in before["TermsVersion"]) == ["demo-1", "standard-2026-11-25"]
 
 
 def test_it_updates_what_the_file_changes_and_leaves_the_rest(db, tmp_path):
