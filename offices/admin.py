@@ -27,7 +27,7 @@ class TermsVersionAdmin(admin.ModelAdmin):
     list_display = ["office", "version", "effective_date", "title"]
     list_filter = ["office"]
     content = ["office", "version", "effective_date", "title", "body", "title_en", "body_en"]
-    fields = content
+    fields = tuple(content)
 
     def get_readonly_fields(self, request: HttpRequest, obj: TermsVersion | None = None) -> list[str]:
         # R12: a saved version is published; a new text needs a new version.
