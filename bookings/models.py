@@ -3,7 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.dates import format_datetime, format_slot
@@ -25,6 +27,18 @@ class Status(models.TextChoices):
 # Statuses whose booking occupies its seat number (see the constraint below).
 # An expired or cancelled booking gives its seat back.
 SEAT_HOLDING = [Status.PENDING, Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]
+
+
+def holds_seat(now: datetime) -> models.Q:
+    """The one definition of a booking that holds its seat at `now`.
+
+    A pending hold counts until it expires (R5), whether or not the worker has
+    marked it; every other seat-holding status counts, including attended or
+    no-show marked a little before the start.
+    """
+    return models.Q(status=Status.PENDING, expires_at__gt=now) | models.Q(
+        status__in=[Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]
+    )
 
 
 class CancelledBy(models.TextChoices):
@@ -60,6 +74,7 @@ class Booking(models.Model):
     no_show_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     meeting_url = models.URLField(max_length=500, blank=True)
+    staff_note = models.TextField(_("職員メモ"), blank=True, max_length=2000)
 
     # Link tokens are derived from token_salt and SECRET_KEY when a mail is
     # written; only their hashes are stored (SPEC §5).
@@ -113,20 +128,64 @@ class Booking(models.Model):
 
 
 class Refusal(models.Model):
-    """R9: a person the office no longer serves online."""
+    """R9: a person the office no longer serves online, always decided by a member of staff."""
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="refusals")
     email_key = models.CharField(max_length=254, blank=True, db_index=True)
     phone_key = models.CharField(max_length=20, blank=True, db_index=True)
+    name = models.CharField(_("氏名"), max_length=100, blank=True)
     reason = models.TextField(_("理由"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_reason = models.TextField(_("解除の理由"), blank=True)
 
     class Meta:
+        ordering = ["-created_at"]
         verbose_name = _("利用お断り")
         verbose_name_plural = _("利用お断り")
 
     def __str__(self) -> str:
         return f"{self.office.code}: {self.email_key or self.phone_key}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted_at is None
+
+
+class EventKind(models.TextChoices):
+    ATTENDED = "attended", _("相談済みにした")
+    NO_SHOW = "no_show", _("無断欠席にした")
+    CANCELLED_BY_PHONE = "cancelled_by_phone", _("電話でキャンセルした")
+    NOTE = "note", _("メモを書いた")
+
+
+class BookingEvent(models.Model):
+    """What staff did to a booking, and who: the history behind a refusal decision (R9)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_correction(self) -> bool:
+        """An attendance mark changed from one recorded outcome to the other (R8)."""
+        return self.from_status in (Status.ATTENDED, Status.NO_SHOW) and self.kind != EventKind.NOTE
 
 
 class MailKind(models.TextChoices):

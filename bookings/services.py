@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -17,10 +18,13 @@ from bookings.models import (
     NO_SHOW_AFTER,
     SEAT_HOLDING,
     Booking,
+    BookingEvent,
     CancelledBy,
+    EventKind,
     MailKind,
     Refusal,
     Status,
+    holds_seat,
 )
 from bookings.outbox import queue_mail
 from bookings.tokens import CANCEL, CONFIRM, make_token, new_salt, token_hash
@@ -42,16 +46,14 @@ def confirm_window() -> timedelta:
 
 
 def active_bookings(office: Office, *, now: datetime) -> QuerySet[Booking]:
-    """SPEC §6: pending and not yet expired, or confirmed and not yet started."""
-    return Booking.objects.filter(office=office).filter(
-        Q(status=Status.PENDING, expires_at__gt=now) | Q(status=Status.CONFIRMED, start__gt=now)
-    )
+    """SPEC §6: holding a seat in a slot that has not started (a pending hold not yet
+    expired, or a confirmed one, also when staff marked it a little early)."""
+    return Booking.objects.filter(holds_seat(now), office=office, start__gt=now)
 
 
 def is_refused(office: Office, *, email_key: str, phone_key: str) -> bool:
-    return (
-        Refusal.objects.filter(office=office).filter(Q(email_key=email_key) | Q(phone_key=phone_key)).exists()
-    )
+    same_person = Q(email_key=email_key) | Q(phone_key=phone_key)
+    return Refusal.objects.filter(same_person, office=office, lifted_at__isnull=True).exists()
 
 
 def booking_hold(
@@ -206,14 +208,18 @@ def check_link_cancellable(booking: Booking, *, now: datetime) -> None:
         )
 
 
-def booking_cancel_by_phone(*, booking: Booking, now: datetime) -> Booking:
+def booking_cancel_by_phone(*, booking: Booking, now: datetime, by: User | None = None) -> Booking:
     """R7: staff cancel on the user's behalf, recorded as a phone cancellation."""
     with transaction.atomic(durable=True):
-        booking = Booking.objects.select_for_update().select_related("office").get(pk=booking.pk)
+        # Lock the booking row only: holds lock the office row first, then bookings.
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("office").get(pk=booking.pk)
         if booking.status == Status.CANCELLED:
             return booking
         if booking.status_at(now) not in (Status.PENDING, Status.CONFIRMED) or now >= booking.start:
             raise errors.NotCancellable()
+        BookingEvent.objects.create(
+            booking=booking, at=now, kind=EventKind.CANCELLED_BY_PHONE, by=by, from_status=booking.status
+        )
         return _cancel(booking, now=now, by=CancelledBy.PHONE)
 
 
@@ -233,29 +239,46 @@ def mark_no_shows(*, now: datetime) -> int:
     )
 
 
-def mark_attended(*, booking: Booking, now: datetime) -> Booking:
+def mark_attended(*, booking: Booking, now: datetime, by: User | None = None) -> Booking:
     """R8: staff mark attendance when the user joins, and may correct a no-show."""
     if now < booking.start - JOIN_EARLY:
-        raise errors.NotCancellable(_("相談の開始前は「相談済み」にできません。"))
-    return _mark(booking, status=Status.ATTENDED, stamp="attended_at", now=now)
+        raise errors.NotCancellable(_("相談の開始15分前から「相談済み」にできます。"))
+    return _mark(booking, status=Status.ATTENDED, stamp="attended_at", now=now, by=by)
 
 
-def mark_no_show(*, booking: Booking, now: datetime) -> Booking:
+def mark_no_show(*, booking: Booking, now: datetime, by: User | None = None) -> Booking:
     """R8: staff may also correct an attendance to a no-show, once the slot has started."""
     if now < booking.start:
         raise errors.NotCancellable(_("相談の開始前は「無断欠席」にできません。"))
-    return _mark(booking, status=Status.NO_SHOW, stamp="no_show_at", now=now)
+    return _mark(booking, status=Status.NO_SHOW, stamp="no_show_at", now=now, by=by)
 
 
-def _mark(booking: Booking, *, status: str, stamp: str, now: datetime) -> Booking:
+def _mark(booking: Booking, *, status: str, stamp: str, now: datetime, by: User | None) -> Booking:
     with transaction.atomic():
         # Re-read under a lock: a cancellation made a moment ago must not be overwritten.
-        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("office").get(pk=booking.pk)
         if booking.status not in (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW):
             raise errors.NotCancellable(_("確定済みの予約だけを記録できます。"))
+        if booking.status == status:
+            return booking  # a second click on the same button
+        BookingEvent.objects.create(
+            booking=booking, at=now, kind=EventKind(status), by=by, from_status=booking.status
+        )
         booking.status = status
         setattr(booking, stamp, now)
         booking.save(update_fields=["status", stamp])
+    return booking
+
+
+def booking_note(*, booking: Booking, note: str, now: datetime, by: User | None = None) -> Booking:
+    """Staff's internal note on a booking; never shown to the person."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        booking.staff_note = note
+        booking.save(update_fields=["staff_note"])
+        BookingEvent.objects.create(
+            booking=booking, at=now, kind=EventKind.NOTE, by=by, from_status=booking.status
+        )
     return booking
 
 

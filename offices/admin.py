@@ -1,12 +1,16 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
+from django.db.models import Model
 from django.http import HttpRequest
 
+from console.admin_site import OfficeScopedAdmin
 from offices.models import Closure, Office, SlotRuleRow, TermsVersion
 
 
 class SlotRuleInline(admin.TabularInline):
+    # Its fields carry offices.validation: a bad day, time or length is a field error, not a saved rule.
     model = SlotRuleRow
     extra = 0
 
@@ -17,13 +21,26 @@ class ClosureInline(admin.TabularInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(OfficeScopedAdmin):
+    office_path = ""  # the row is the office
     list_display = ["code", "name", "phone", "capacity", "horizon_days"]
     inlines = [SlotRuleInline, ClosureInline]
+    # A link typed without a scheme becomes https://, as in Django 6 (5.2 warns unless told).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Office | None = None) -> list[str]:
+        # The code is in every link already mailed; only a superuser may change it.
+        return [] if request.user.is_superuser else ["code"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return request.user.is_superuser
 
 
 @admin.register(TermsVersion)
-class TermsVersionAdmin(admin.ModelAdmin):
+class TermsVersionAdmin(OfficeScopedAdmin):
     list_display = ["office", "version", "effective_date", "title"]
     list_filter = ["office"]
     content = ["office", "version", "effective_date", "title", "body", "title_en", "body_en"]

@@ -1,16 +1,27 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import EMPTY_VALUES, RegexValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from offices.schedule import WEEKDAYS, SlotRule
+from offices.validation import (
+    validate_horizon_days,
+    validate_meeting_url,
+    validate_minutes,
+    validate_nth,
+    validate_seats,
+    validate_times,
+    validate_timezone,
+    validate_weekdays,
+)
 
 office_code_validator = RegexValidator(
     r"^[a-z0-9-]+$", _("半角英小文字・数字・ハイフンだけを使ってください。")
@@ -26,12 +37,12 @@ class Office(models.Model):
         _("英語名"), max_length=200, blank=True, help_text=_("英語のページに表示する名称。空欄なら日本語名。")
     )
     phone = models.CharField(_("電話番号"), max_length=32)
-    timezone = models.CharField(_("タイムゾーン"), max_length=64, default="Asia/Tokyo")
-    capacity = models.PositiveSmallIntegerField(
-        _("1枠あたりの席数"), default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    timezone = models.CharField(
+        _("タイムゾーン"), max_length=64, default="Asia/Tokyo", validators=[validate_timezone]
     )
+    capacity = models.PositiveSmallIntegerField(_("1枠あたりの席数"), default=1, validators=[validate_seats])
     horizon_days = models.PositiveSmallIntegerField(
-        _("予約受付期間（日）"), default=60, validators=[MaxValueValidator(366)]
+        _("予約受付期間（日）"), default=60, validators=[validate_horizon_days]
     )
     meeting_service = models.CharField(
         _("会議サービス"),
@@ -43,6 +54,7 @@ class Office(models.Model):
         _("会議リンク"),
         max_length=500,
         help_text=_("固定の会議室URL、または予約ごとの会議室を作る {room} 入りのURLテンプレート。"),
+        validators=[validate_meeting_url],
     )
 
     class Meta:
@@ -77,11 +89,13 @@ class SlotRuleRow(models.Model):
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="rules")
     position = models.PositiveSmallIntegerField(default=0)
-    weekdays = models.JSONField(help_text='e.g. ["tue", "thu"]')
-    nth = models.JSONField(default=list, blank=True, help_text="e.g. [2, 4]; empty: every week")
-    times = models.JSONField(help_text='e.g. ["17:15", "18:15"]')
-    minutes = models.PositiveSmallIntegerField(default=30)
-    capacity = models.PositiveSmallIntegerField(null=True, blank=True)
+    weekdays = models.JSONField(help_text='e.g. ["tue", "thu"]', validators=[validate_weekdays])
+    nth = models.JSONField(
+        default=list, blank=True, help_text="e.g. [2, 4]; empty: every week", validators=[validate_nth]
+    )
+    times = models.JSONField(help_text='e.g. ["17:15", "18:15"]', validators=[validate_times])
+    minutes = models.PositiveSmallIntegerField(default=30, validators=[validate_minutes])
+    capacity = models.PositiveSmallIntegerField(null=True, blank=True, validators=[validate_seats])
 
     class Meta:
         ordering = ["office", "position"]
@@ -90,6 +104,11 @@ class SlotRuleRow(models.Model):
 
     def __str__(self) -> str:
         return f"{','.join(self.weekdays)} {','.join(self.times)}"
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        if self.nth in EMPTY_VALUES:
+            self.nth = []  # left blank in a form: every week, as the help text says
+        super().clean_fields(exclude)
 
     def as_rule(self) -> SlotRule:
         return SlotRule(

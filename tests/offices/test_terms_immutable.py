@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from offices.models import PublishedTermsError, TermsVersion
 from offices.terms import STANDARD_DIR, publish_standard_terms, read_standard_terms, terms_in_force
 from tests.bookings.factories import second_office
+from tests.console.conftest import pass_second_factor
 
 STANDARD = read_standard_terms()[-1]
 
@@ -52,7 +53,9 @@ def test_the_model_refuses_to_rewrite_a_saved_version(db):
 def test_the_admin_shows_a_published_version_but_cannot_change_it(db, client):
     office = second_office()
     own = office.terms_versions.get()
-    client.force_login(User.objects.create_superuser("root", "root@example.jp", "x"))
+    root = User.objects.create_superuser("root", "root@example.jp", "x")
+    client.force_login(root)
+    pass_second_factor(client, root)
     url = f"/admin/offices/termsversion/{own.pk}/change/"
     page = client.get(url).content.decode()
     assert 'name="body"' not in page  # shown as text, not as a field
@@ -73,7 +76,9 @@ def test_the_admin_shows_a_published_version_but_cannot_change_it(db, client):
 
 def test_the_admin_publishes_a_new_version_for_an_office(db, client):
     office = second_office()
-    client.force_login(User.objects.create_superuser("root", "root@example.jp", "x"))
+    root = User.objects.create_superuser("root", "root@example.jp", "x")
+    client.force_login(root)
+    pass_second_factor(client, root)
     response = client.post(
         "/admin/offices/termsversion/add/",
         {

@@ -1,0 +1,29 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from console.views import audit_log, auth, day, export, people
+
+app_name = "console"
+
+urlpatterns = [
+    path("", day.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
+    path("otp/verify/", auth.otp_verify, name="otp_verify"),
+    path("otp/setup/", auth.otp_setup, name="otp_setup"),
+    path("password/", auth.password_change, name="password_change"),
+    path("password/done/", auth.password_changed, name="password_changed"),
+    path("<slug:office>/", day.today, name="today"),
+    path("<slug:office>/day/", day.pick_day, name="pick_day"),
+    path("<slug:office>/day/<str:day>/", day.day_view, name="day"),
+    path("<slug:office>/week/", day.this_week, name="this_week"),
+    path("<slug:office>/week/<str:day>/", day.week_view, name="week"),
+    path("<slug:office>/booking/<uuid:booking_id>/<str:action>/", day.booking_action, name="booking_action"),
+    path("<slug:office>/search/", people.search, name="search"),
+    path("<slug:office>/person/<uuid:booking_id>/", people.person, name="person"),
+    path("<slug:office>/person/<uuid:booking_id>/refuse/", people.refuse, name="refuse"),
+    path("<slug:office>/refusals/", people.refusals, name="refusals"),
+    path("<slug:office>/refusals/<int:refusal_id>/lift/", people.lift, name="lift"),
+    path("<slug:office>/export.csv", export.export_csv, name="export"),
+    path("<slug:office>/audit/", audit_log.audit_log, name="audit_log"),
+]
