@@ -13,7 +13,8 @@ from datetime import datetime
 import phonenumbers
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.utils.translation import gettext as _
 
 from bookings import errors
@@ -44,7 +45,8 @@ def search_filter(query: str) -> Q | None:
     text = clean_text(query)
     if not text:
         return None
-    found = Q(name__icontains=text) | Q(name__icontains=re.sub(r"\s+", "", text))
+    # Names match with or without the space between family and given name.
+    found = Q(name__icontains=text) | Q(name_compact__icontains=re.sub(r"\s+", "", text))
     if "@" in text:
         found |= Q(email_key=email_key(text))
     number = clean_number(text)
@@ -64,7 +66,8 @@ def search_bookings(office: Office, query: str, *, limit: int = 100) -> list[Boo
     found = search_filter(query)
     if found is None:
         return []
-    return list(Booking.objects.filter(found, office=office).order_by("-start")[:limit])
+    bookings = Booking.objects.annotate(name_compact=Replace("name", Value(" "), Value("")))
+    return list(bookings.filter(found, office=office).order_by("-start")[:limit])
 
 
 def person_of(booking: Booking) -> Person:
