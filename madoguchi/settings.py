@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "madoguchi",
     "offices",
     "bookings",
