@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import audit_log, auth, day, export, people
+from console.views import audit_log, auth, day, export, office_admin, people, records, statistics
 
 app_name = "console"
 
@@ -26,4 +26,10 @@ urlpatterns = [
     path("<slug:office>/refusals/<int:refusal_id>/lift/", people.lift, name="lift"),
     path("<slug:office>/export.csv", export.export_csv, name="export"),
     path("<slug:office>/audit/", audit_log.audit_log, name="audit_log"),
+    path("<slug:office>/records/", records.access_records, name="access_records"),
+    path("<slug:office>/statistics/", statistics.statistics, name="statistics"),
+    path("<slug:office>/statistics.csv", statistics.statistics_csv, name="statistics_csv"),
+    path("<slug:office>/closures/", office_admin.closures, name="closures"),
+    path("<slug:office>/timetable/", office_admin.timetable, name="timetable"),
+    path("<slug:office>/terms/", office_admin.terms_versions, name="terms_versions"),
 ]

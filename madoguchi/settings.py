@@ -217,6 +217,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "madoguchi <no-reply@m
 
 MADOGUCHI_BASE_URL = os.environ.get("MADOGUCHI_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 MADOGUCHI_CONFIRM_WINDOW_SECONDS = int(os.environ.get("MADOGUCHI_CONFIRM_WINDOW_SECONDS", "3600"))
+# R10/R11: how long personal data of past bookings and access records are kept.
+MADOGUCHI_RETENTION_DAYS = int(os.environ.get("MADOGUCHI_RETENTION_DAYS", "365"))
+MADOGUCHI_ACCESS_LOG_DAYS = int(os.environ.get("MADOGUCHI_ACCESS_LOG_DAYS", "90"))
 MADOGUCHI_RATE_LIMITS = os.environ.get("MADOGUCHI_RATE_LIMITS", "on").strip().lower() != "off"
 MADOGUCHI_TRUSTED_PROXIES = frozenset(
     p.strip() for p in os.environ.get("MADOGUCHI_TRUSTED_PROXIES", "").split(",") if p.strip()
