@@ -31,10 +31,13 @@ def mail_context(booking: Booking, kind: str) -> dict[str, object]:
         "office": booking.office,
         "when": times["when"],
         "site_url": link("/"),
+        "office_url": link(f"/o/{booking.office.code}/"),
     }
     if kind == MailKind.CONFIRM_REQUEST:
         context["confirm_url"] = confirm_url(booking)
         context["confirm_by"] = times["confirm_by"]
+    if kind == MailKind.OFFICE_CANCELLATION:
+        context["closure"] = booking.office.closures.filter(date=booking.local_start.date()).first()
     if kind in (MailKind.COMPLETION, MailKind.REMINDER):
         context["cancel_url"] = cancel_url(booking)
         context["meeting_url"] = booking.meeting_url

@@ -44,6 +44,7 @@ def holds_seat(now: datetime) -> models.Q:
 class CancelledBy(models.TextChoices):
     LINK = "link", _("本人（メールのリンク）")
     PHONE = "phone", _("職員（本人からの電話）")
+    OFFICE = "office", _("窓口の都合（臨時閉庁）")
 
 
 class Booking(models.Model):
@@ -162,6 +163,7 @@ class EventKind(models.TextChoices):
     ATTENDED = "attended", _("相談済みにした")
     NO_SHOW = "no_show", _("無断欠席にした")
     CANCELLED_BY_PHONE = "cancelled_by_phone", _("電話でキャンセルした")
+    CANCELLED_BY_OFFICE = "cancelled_by_office", _("臨時閉庁で取り消した")
     NOTE = "note", _("メモを書いた")
 
 
@@ -194,6 +196,7 @@ class MailKind(models.TextChoices):
     CANCELLATION = "cancellation", _("キャンセルのお知らせ")
     EXPIRY = "expiry", _("期限切れのお知らせ")
     REMINDER = "reminder", _("前日のお知らせ")
+    OFFICE_CANCELLATION = "office_cancellation", _("窓口の都合による取り消し")
 
 
 class MailState(models.TextChoices):

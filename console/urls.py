@@ -30,6 +30,9 @@ urlpatterns = [
     path("<slug:office>/statistics/", statistics.statistics, name="statistics"),
     path("<slug:office>/statistics.csv", statistics.statistics_csv, name="statistics_csv"),
     path("<slug:office>/closures/", office_admin.closures, name="closures"),
+    path(
+        "<slug:office>/closures/<int:closure_id>/delete/", office_admin.closure_delete, name="closure_delete"
+    ),
     path("<slug:office>/timetable/", office_admin.timetable, name="timetable"),
     path("<slug:office>/terms/", office_admin.terms_versions, name="terms_versions"),
 ]

@@ -18,7 +18,7 @@ from bookings.selectors import SlotAvailability, slot_availability
 from madoguchi.dates import format_date, format_slot
 from offices.models import Office, TermsVersion
 from offices.services import current_terms, office_today
-from offices.terms import terms_by_version
+from offices.terms import next_terms, terms_by_version
 
 SLOT_KEY = "%Y%m%dT%H%M"
 
@@ -61,6 +61,7 @@ def office_page(request: HttpRequest, code: str) -> HttpResponse:
             "office": office,
             "days": _by_day(office, slots),
             "terms": current_terms(office, today=office_today(office, now=now)),
+            "upcoming_terms": next_terms(office, today=office_today(office, now=now)),
         },
     )
 
@@ -94,6 +95,7 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
         "office": office,
         "terms": terms,
         "text": terms.text_for(_language()) if terms else None,
+        "upcoming_terms": next_terms(office, today=office_today(office, now=now)),
     }
     if available is None or terms is None:
         return render(request, "front/slot_gone.html", context, status=404)

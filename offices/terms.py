@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from offices.models import Office, PublishedTermsError, TermsVersion
 
@@ -68,3 +69,20 @@ def terms_by_version(office: Office, version: str) -> TermsVersion | None:
         TermsVersion.objects.filter(office=office, version=version).first()
         or TermsVersion.objects.standard().filter(version=version).first()
     )
+
+
+def next_terms(office: Office, *, today: date) -> TermsVersion | None:
+    """R12: the version that will replace today's, once published and not yet in force."""
+    current = terms_in_force(office, today=today)
+    coming = (
+        TermsVersion.objects.filter(effective_date__gt=today)
+        .filter(Q(office=office) | Q(office__isnull=True))
+        .order_by("effective_date")
+        .values_list("effective_date", flat=True)
+        .distinct()
+    )
+    for day in coming:
+        then = terms_in_force(office, today=day)
+        if then is not None and then != current:
+            return then
+    return None
