@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -135,9 +136,11 @@ def test_it_leaves_the_office_row_unlocked_while_a_phone_cancellation_holds_its_
     ("case", "target_start", "expected"),
     [
         # Staff cancel a confirmed booking while someone books another slot.
-        ("confirmed booking, another slot", FIRST, "cancelled"),
+        pytest.param("confirmed booking, another slot", FIRST, "cancelled", id="confirmed-other-slot"),
         # The deadlock shape: the hold expires this very booking under its office lock.
-        ("expired hold, the slot being booked", SECOND, "not_cancellable"),
+        pytest.param(
+            "expired hold, the slot being booked", SECOND, "not_cancellable", id="expired-hold-same-slot"
+        ),
     ],
 )
 def test_it_finishes_a_phone_cancellation_while_a_hold_holds_the_office_lock(
@@ -192,6 +195,23 @@ ROUNDS = 3
 PER_ROUND = 6  # slots per round: PER_ROUND cancellations race PER_ROUND holds
 
 
+def run_together(calls: list[Callable[[], Any]]) -> list[dict[str, Any]]:
+    """Each call on a thread of its own, all released at once by a barrier."""
+    barrier = threading.Barrier(len(calls))
+
+    def after_barrier(call: Callable[[], Any]) -> Any:
+        barrier.wait(timeout=30)
+        return call()
+
+    started = [in_thread(partial(after_barrier, call)) for call in calls]
+    for thread, _ in started:
+        thread.start()
+    for thread, _ in started:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread, _ in started), "threads still waiting after 60 s"
+    return [outcome for _, outcome in started]
+
+
 def person(kind: str, number: int) -> dict[str, str]:
     # 090-2xxx-xxxx / 090-3xxx-xxxx: valid mobile numbers, distinct per person.
     prefix = {"booked": 2, "racer": 3}[kind]
@@ -214,42 +234,30 @@ def test_it_races_phone_cancellations_against_holds_without_deadlock_or_overbook
             if i % 3 == 0:
                 targets.append(confirmed_booking(fukuoka, start, **person("booked", number)))
             elif i % 3 == 1:
-                targets.append(hold(fukuoka, start, now=NOW - timedelta(minutes=5), **person("booked", number)))
+                targets.append(
+                    hold(fukuoka, start, now=NOW - timedelta(minutes=5), **person("booked", number))
+                )
             else:
                 targets.append(expired_hold(fukuoka, start, **person("booked", number)))
         before = [b.status_at(NOW) for b in targets]
 
-        barrier = threading.Barrier(2 * PER_ROUND)
-
-        def cancel(booking: Booking) -> Booking:
-            barrier.wait(timeout=30)
-            return services.booking_cancel_by_phone(booking=booking, now=NOW)
-
-        def book(start: datetime, number: int) -> Booking:
-            barrier.wait(timeout=30)
-            return hold(fukuoka, start, now=NOW, **person("racer", number))
-
-        cancels = [in_thread(lambda b=b: cancel(b)) for b in targets]
-        holds = [
-            in_thread(lambda s=s, n=round_ * PER_ROUND + i: book(s, n)) for i, s in enumerate(starts)
-        ]
-        threads = [thread for thread, _ in cancels + holds]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert not any(thread.is_alive() for thread in threads), f"round {round_}: threads still waiting"
-
-        outcomes = [outcome for _, outcome in cancels + holds]
+        outcomes = run_together(
+            [partial(services.booking_cancel_by_phone, booking=b, now=NOW) for b in targets]
+            + [
+                partial(hold, fukuoka, start, now=NOW, **person("racer", round_ * PER_ROUND + i))
+                for i, start in enumerate(starts)
+            ]
+        )
+        cancels, holds = outcomes[:PER_ROUND], outcomes[PER_ROUND:]
         deadlocks = [o for o in outcomes if sqlstate(o.get("error", Exception())) == DEADLOCK_DETECTED]
         assert not deadlocks, (round_, deadlocks)
-        for target, status, (_, outcome) in zip(targets, before, cancels, strict=True):
+        for target, status, outcome in zip(targets, before, cancels, strict=True):
             if status == Status.EXPIRED:
                 assert isinstance(outcome.get("error"), errors.NotCancellable), (round_, outcome)
             else:
                 assert "error" not in outcome, (round_, outcome)
                 assert_cancelled_by_phone(target, from_status=status)
-        for status, (_, outcome) in zip(before, holds, strict=True):
+        for status, outcome in zip(before, holds, strict=True):
             if status == Status.EXPIRED:
                 assert "error" not in outcome, (round_, outcome)  # the expired hold's seat is free
             elif "error" in outcome:
