@@ -32,7 +32,8 @@ class Person:
     phone_key: str
 
     def matches(self) -> Q:
-        keys = Q()
+        # An anonymised booking (R11) has neither key and matches nobody, itself included.
+        keys = Q(pk__in=[])
         if self.email_key:
             keys |= Q(email_key=self.email_key)
         if self.phone_key:

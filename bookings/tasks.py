@@ -36,3 +36,27 @@ def send_reminders_task() -> None:
 def sweep_mail_task() -> None:
     # Picks up whatever the queue lost: the outbox row is the truth.
     deliver_due_mail(now=timezone.now())
+
+
+# Retention (R10, R11), once a day at night in Japan: huey's crontab is in UTC, so 18:xx UTC
+# is 03:xx JST. Idempotent: a run that is repeated, or that follows a missed day, only
+# catches up.
+@db_periodic_task(crontab(minute="15", hour="18"))
+def purge_access_records_task() -> None:
+    from bookings.retention import purge_access_records
+
+    purge_access_records(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="30", hour="18"))
+def anonymise_old_bookings_task() -> None:
+    from bookings.retention import anonymise_old_bookings
+
+    anonymise_old_bookings(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="45", hour="18"))
+def erase_old_refusals_task() -> None:
+    from bookings.retention import erase_old_refusals
+
+    erase_old_refusals(now=timezone.now())

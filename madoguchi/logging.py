@@ -6,11 +6,22 @@ import logging
 import re
 from collections.abc import MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 TOKEN_IN_PATH = re.compile(r"(/b/(?:confirm|cancel)/)[^/\s?\"']+")
 
 
 def redact(text: str) -> str:
+    # The server decodes percent-escapes before routing, so /b/%63onfirm/… and
+    # /b%2Fconfirm%2F… reach the link pages too: look at the decoded text as well.
+    decoded = text
+    for _ in range(3):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    if decoded != text and TOKEN_IN_PATH.search(decoded):
+        return TOKEN_IN_PATH.sub(r"\1[redacted]", decoded)
     return TOKEN_IN_PATH.sub(r"\1[redacted]", text)
 
 

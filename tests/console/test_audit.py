@@ -134,3 +134,16 @@ def test_office_admins_read_the_log_and_counsellors_cannot(client, counsellor, o
         pass_second_factor(client, office_admin)
         html = client.get("/staff/fukuoka-plaza/audit/").content.decode()
     assert "soudan" in html and "1日の予約を表示" in html
+
+
+def test_reading_the_access_records_leaves_one_entry(client, office_admin, office_a):
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(office_admin)
+        pass_second_factor(client, office_admin)
+        assert client.get("/staff/fukuoka-plaza/records/?kind=booking").status_code == 200
+    entry = only_entry()
+    assert (entry.action, entry.target, entry.username) == (
+        AuditAction.ACCESS_RECORDS,
+        "kind=booking",
+        "kanri",
+    )

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from bookings import errors
-from bookings.models import Refusal, Status
+from bookings.models import Booking, Refusal, Status
 from bookings.services import mark_no_shows
 from tests.bookings.factories import hold as hold_service
 from tests.conftest import jst
@@ -139,3 +139,16 @@ def test_nothing_refuses_automatically(office_a):
         hold_service(office_a, jst(2026, 12, 10, 17, 15), now=jst(2026, 12, 9, 10, 0)).status
         == Status.PENDING
     )
+
+
+def test_an_anonymised_booking_matches_nobody(signed_in, office_a, taro):
+    other = confirmed(
+        office_a,
+        jst(2026, 12, 3, 17, 15),
+        now=jst(2026, 12, 2, 10, 0),
+        email="x@example.jp",
+        phone="080-5555-6666",
+    )
+    Booking.objects.filter(pk=taro.pk).update(name="", email="", email_key="", phone="", phone_key="")
+    html = signed_in.get(f"/staff/fukuoka-plaza/person/{taro.pk}/").content.decode()
+    assert f"#b-{other.pk}" not in html and other.name not in html

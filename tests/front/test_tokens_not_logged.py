@@ -65,3 +65,18 @@ def test_it_redacts_mapping_arguments_as_gunicorn_passes_them():
     finally:
         logger.removeHandler(handler)
     assert handler.lines == ["GET /b/cancel/[redacted] HTTP/1.1 200"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"GET /b/%63onfirm/SECRETTOKEN1234567890abc HTTP/1.1" 200',
+        '"GET /b%2Fcancel%2FSECRETTOKEN1234567890abc HTTP/1.1" 200',
+        '"GET /b/%2563onfirm/SECRETTOKEN1234567890abc HTTP/1.1" 200',
+    ],
+)
+def test_a_percent_encoded_link_in_a_log_line_is_redacted(line):
+    # The server decodes the path before routing, so these reach the link pages.
+    from madoguchi.logging import redact
+
+    assert "SECRETTOKEN" not in redact(line)

@@ -1,0 +1,243 @@
+"""Access records (R10): the public booking endpoints and staff logins, with the device.
+
+The middleware writes one console.AccessRecord per request to a booking, confirm or cancel
+endpoint (form and API; opening a link is an access too) and per staff login attempt, once
+the response is known. A token is never stored (SPEC §5, §8): paths are decoded, then
+redacted, and the office is found from the booking the token names. Writing a record never
+breaks the request it describes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
+from django.urls import ResolverMatch
+from django.utils import timezone
+
+from api import views as api_views
+from bookings import errors
+from bookings.models import Booking
+from bookings.services import find_by_cancel_token, find_by_confirm_token
+from console.models import AccessKind, AccessRecord
+from front import views as front_views
+from madoguchi.clientip import client_ip
+from madoguchi.logging import redact
+from offices.models import Office
+
+log = logging.getLogger(__name__)
+
+PATH_LENGTH = 500
+USER_AGENT_LENGTH = 300
+# Larger bodies are not parsed for the office or token: a record is not worth the memory.
+BODY_LIMIT = 64 * 1024
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+REDACTED = "[redacted]"
+# Set on the request by the login signals, written by the middleware with the response.
+LOGIN_ATTRIBUTE = "_madoguchi_staff_login"
+
+
+def stored_path(path: str, *, token: str | None = None) -> str:
+    """The path as it may be stored: fully percent-decoded, then without tokens.
+
+    Decoding first means `/b/%63onfirm/…` or a token spelt with %-escapes is redacted too.
+    Each round of unquote shortens the text or leaves it alone, so the loop ends.
+    """
+    while (decoded := unquote(path)) != path:
+        path = decoded
+    return _clean(redact(path), token)[:PATH_LENGTH]
+
+
+def _clean(text: str, token: str | None) -> str:
+    if token:
+        text = text.replace(token, REDACTED)
+    return CONTROL.sub("?", text)
+
+
+@dataclass(frozen=True)
+class Found:
+    office_id: int | None = None
+    token: str | None = None  # only to scrub it from whatever else is stored
+
+
+def _office_named(code: Any) -> int | None:
+    if not isinstance(code, str) or not code:
+        return None
+    return Office.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+def _office_of_token(token: Any, find: Callable[[str], Booking]) -> Found:
+    if not isinstance(token, str) or not token:
+        return Found()
+    try:
+        return Found(office_id=find(token).office_id, token=token)
+    except errors.NotFound:
+        return Found(token=token)
+
+
+def _body_field(request: HttpRequest, name: str) -> Any:
+    """A field of the JSON body, if the body is a small JSON object (the view has read it)."""
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > BODY_LIMIT:
+            return None
+        body = request.body
+    except (ValueError, RawPostDataException, RequestDataTooBig, OSError):
+        return None
+    if len(body) > BODY_LIMIT:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def _form_booking(request: HttpRequest, match: ResolverMatch) -> Found:
+    return Found(office_id=_office_named(match.kwargs.get("code")))
+
+
+def _confirm_link(request: HttpRequest, match: ResolverMatch) -> Found:
+    return _office_of_token(match.kwargs.get("token"), find_by_confirm_token)
+
+
+def _cancel_link(request: HttpRequest, match: ResolverMatch) -> Found:
+    return _office_of_token(match.kwargs.get("token"), find_by_cancel_token)
+
+
+def _api_booking(request: HttpRequest, match: ResolverMatch) -> Found:
+    return Found(office_id=_office_named(_body_field(request, "office")))
+
+
+def _api_confirm(request: HttpRequest, match: ResolverMatch) -> Found:
+    return _office_of_token(_body_field(request, "token"), find_by_confirm_token)
+
+
+def _api_cancel(request: HttpRequest, match: ResolverMatch) -> Found:
+    return _office_of_token(_body_field(request, "token"), find_by_cancel_token)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    kind: str
+    find: Callable[[HttpRequest, ResolverMatch], Found]
+    methods: frozenset[str] | None = None  # None: every method
+
+
+# The recorded views, by identity: whatever their URL, and nothing else.
+ENDPOINTS: dict[Callable[..., Any], Endpoint] = {
+    # The form page itself (GET) is browsing; sending it is the booking.
+    front_views.book: Endpoint(AccessKind.BOOKING, _form_booking, frozenset({"POST"})),
+    front_views.confirm: Endpoint(AccessKind.CONFIRM, _confirm_link),
+    front_views.cancel: Endpoint(AccessKind.CANCEL, _cancel_link),
+    api_views.bookings_create: Endpoint(AccessKind.BOOKING, _api_booking),
+    api_views.bookings_confirm: Endpoint(AccessKind.CONFIRM, _api_confirm),
+    api_views.bookings_cancel: Endpoint(AccessKind.CANCEL, _api_cancel),
+}
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    kind: str
+    user: Any = None
+    attempted: str = ""
+
+
+@receiver(user_logged_in, dispatch_uid="madoguchi.access_records.logged_in")
+def _logged_in(sender: Any, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
+    if request is not None:
+        setattr(request, LOGIN_ATTRIBUTE, StaffLogin(AccessKind.STAFF_LOGIN, user=user))
+
+
+@receiver(user_login_failed, dispatch_uid="madoguchi.access_records.login_failed")
+def _login_failed(
+    sender: Any, credentials: dict[str, Any] | None = None, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # Also sent for a locked-out username (django-axes denies inside authenticate()).
+    if request is not None:
+        attempted = (credentials or {}).get(get_user_model().USERNAME_FIELD)
+        attempted = attempted if isinstance(attempted, str) else ""
+        setattr(request, LOGIN_ATTRIBUTE, StaffLogin(AccessKind.STAFF_LOGIN_FAILED, attempted=attempted))
+
+
+def _account(login: StaffLogin) -> tuple[Any, str]:
+    """The account of a login attempt and its username.
+
+    A failed attempt keeps the username only when it names an account: a name that matches
+    no account is often a password typed into the wrong field, and no office could be shown it.
+    """
+    if login.user is not None:
+        return login.user, login.user.get_username()
+    if not login.attempted:
+        return None, ""
+    accounts = get_user_model()
+    user = accounts._default_manager.filter(**{accounts.USERNAME_FIELD: login.attempted}).first()
+    return user, (user.get_username() if user is not None else "")
+
+
+def _ip_address(request: HttpRequest) -> str | None:
+    address = client_ip(request).split("%", 1)[0]  # no IPv6 zone: the database's inet refuses it
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def record_access(request: HttpRequest, response: HttpResponse, *, at: datetime) -> AccessRecord | None:
+    """Write the record of this request, if it is one that R10 asks to record."""
+    login: StaffLogin | None = getattr(request, LOGIN_ATTRIBUTE, None)
+    match = request.resolver_match
+    endpoint = ENDPOINTS.get(match.func) if match is not None else None
+    if login is not None:
+        kind, found = login.kind, Found()
+        user, username = _account(login)
+    elif endpoint is not None and match is not None:
+        if endpoint.methods is not None and request.method not in endpoint.methods:
+            return None
+        kind, found = endpoint.kind, endpoint.find(request, match)
+        user, username = None, ""
+    else:
+        return None
+    with transaction.atomic():
+        return AccessRecord.objects.create(
+            at=at,
+            kind=kind,
+            method=(request.method or "")[:10],
+            path=stored_path(request.path, token=found.token),
+            status_code=response.status_code,
+            ip_address=_ip_address(request),
+            user_agent=_clean(redact(request.headers.get("User-Agent", "")), found.token)[:USER_AGENT_LENGTH],
+            office_id=found.office_id,
+            user=user,
+            username=username[:150],
+        )
+
+
+class AccessRecords:
+    """R10, for every request; near the front of the chain, so that it sees the final status code."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        at = timezone.now()
+        response = self.get_response(request)
+        try:
+            record_access(request, response, at=at)
+        except Exception as exc:  # noqa: BLE001 - a lost record must not become a lost request
+            # The type only: a message or traceback could quote what was being written.
+            log.error("access record not written: %s", type(exc).__name__)
+        return response
