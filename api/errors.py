@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import JsonResponse
 
 from bookings.errors import BookingError, RateLimited
 
@@ -11,8 +11,7 @@ def error_response(error: BookingError) -> JsonResponse:
     body: dict[str, object] = {"code": error.code, "message": str(error.message)}
     if error.code == "invalid":
         body["fields"] = error.fields
-    return JsonResponse({"error": body}, status=error.status, json_dumps_params={"ensure_ascii": False})
-
-
-def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return error_response(RateLimited())
+    response = JsonResponse({"error": body}, status=error.status, json_dumps_params={"ensure_ascii": False})
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)  # SPEC §6: seconds until the window ends
+    return response

@@ -12,6 +12,18 @@ def _error(codes: str) -> dict[str, Any]:
     }
 
 
+def _rate_limited() -> dict[str, Any]:
+    return {
+        **_error("rate_limited: too many requests from this address or for this recipient"),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the limit's window ends.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    }
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -114,14 +126,19 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "201": _json({"$ref": "#/components/schemas/BookingHeld"}, "Held as pending."),
-                        "403": _error("refused: online booking is refused to this person"),
+                        "201": _json(
+                            {"$ref": "#/components/schemas/BookingHeld"},
+                            "Held as pending. A person who already holds a booking at the office, or is"
+                            " refused there, gets this same answer; no seat is taken and the address on"
+                            " file is told why by email (SPEC §6, Who is known).",
+                        ),
                         "404": _error("not_found: no such office"),
-                        "409": _error("slot_full or limit_reached"),
+                        "409": _error("slot_full"),
                         "422": _error(
                             "invalid: a field is wrong, terms not agreed, or start is not an open slot"
                         ),
-                        "429": _error("rate_limited"),
+                        "413": _error("too_large: the body is over the size limit"),
+                        "429": _rate_limited(),
                     },
                 }
             },
@@ -136,7 +153,8 @@ def openapi_document() -> dict[str, Any]:
                         "404": _error("not_found: unknown token"),
                         "410": _error("expired: the confirmation window has passed"),
                         "422": _error("invalid: the body is not a JSON object"),
-                        "429": _error("rate_limited"),
+                        "413": _error("too_large: the body is over the size limit"),
+                        "429": _rate_limited(),
                     },
                 }
             },
@@ -151,7 +169,8 @@ def openapi_document() -> dict[str, Any]:
                         "404": _error("not_found: unknown token"),
                         "409": _error("same_day (the message gives the office phone) or not_cancellable"),
                         "422": _error("invalid: the body is not a JSON object"),
-                        "429": _error("rate_limited"),
+                        "413": _error("too_large: the body is over the size limit"),
+                        "429": _rate_limited(),
                     },
                 }
             },
@@ -245,13 +264,12 @@ def openapi_document() -> dict[str, Any]:
                                         "invalid",
                                         "not_found",
                                         "slot_full",
-                                        "limit_reached",
-                                        "refused",
                                         "rate_limited",
                                         "expired",
                                         "same_day",
                                         "not_cancellable",
                                         "method_not_allowed",
+                                        "too_large",
                                         "server_error",
                                     ],
                                 },

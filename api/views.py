@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit.decorators import ratelimit
 
 from api.errors import error_response
 from api.openapi import openapi_document
 from bookings import errors, services
+from bookings.answers import booking_request
 from bookings.forms import bind_json
+from bookings.normalize import has_control_characters
 from bookings.selectors import slot_availability
+from madoguchi import ratelimits
 from offices.models import Office
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# The shape of Office.code: anything else names no office, and is never sent to the
+# database (PostgreSQL refuses a NUL in a query parameter with an error, not a miss).
+OFFICE_CODE = re.compile(r"[a-z0-9-]{1,64}", re.ASCII)
 
 
 log = logging.getLogger(__name__)
@@ -36,11 +43,13 @@ def _iso(moment: datetime, office: Office) -> str:
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
-    if getattr(request, "limited", False):
-        raise errors.RateLimited()
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        body = request.body
+    except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE (SPEC §6: 413 too_large)
+        raise errors.TooLarge() from None
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise errors.Invalid(_("リクエスト本文が正しいJSONではありません。")) from None
     if not isinstance(data, dict):
         raise errors.Invalid(_("リクエスト本文はJSONオブジェクトにしてください。"))
@@ -50,6 +59,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 def api_view(view):  # type: ignore[no-untyped-def]
     """Turn domain errors into the error envelope."""
 
+    @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
@@ -59,8 +69,6 @@ def api_view(view):  # type: ignore[no-untyped-def]
             log.exception("unexpected error in %s", view.__name__)
             return error_response(errors.ServerError())
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -74,6 +82,7 @@ def allow(*methods: str):  # type: ignore[no-untyped-def]
     """Like require_http_methods, but the 405 answer has the error envelope too."""
 
     def decorator(view):  # type: ignore[no-untyped-def]
+        @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in methods:
                 response = error_response(errors.MethodNotAllowed())
@@ -81,7 +90,6 @@ def allow(*methods: str):  # type: ignore[no-untyped-def]
                 return response
             return view(request, *args, **kwargs)
 
-        wrapped.__name__ = view.__name__
         return wrapped
 
     return decorator
@@ -97,6 +105,13 @@ def offices(request: HttpRequest) -> JsonResponse:
             for o in Office.objects.all()
         ]
     )
+
+
+def _office(code: str) -> Office:
+    office = Office.objects.filter(code=code).first() if OFFICE_CODE.fullmatch(code) else None
+    if office is None:
+        raise errors.NotFound(_("その窓口は見つかりません。"))
+    return office
 
 
 def _date_param(request: HttpRequest, name: str) -> date | None:
@@ -120,9 +135,7 @@ def _bad_date(name: str) -> date:
 @allow("GET", "HEAD")
 @api_view
 def office_slots(request: HttpRequest, code: str) -> JsonResponse:
-    office = Office.objects.filter(code=code).first()
-    if office is None:
-        raise errors.NotFound(_("その窓口は見つかりません。"))
+    office = _office(code)
     first, last = _date_param(request, "from"), _date_param(request, "to")
     if first and last and first > last:
         raise errors.Invalid(fields={"to": [_("終了日は開始日以降の日付にしてください。")]})
@@ -145,7 +158,8 @@ def office_slots(request: HttpRequest, code: str) -> JsonResponse:
 
 def _start_param(value: Any) -> datetime:
     problem = {"start": [_("開始日時を 2026-12-01T17:15:00+09:00 のような形で指定してください。")]}
-    if not isinstance(value, str):
+    # A trailing NUL would slip through fromisoformat, which stops reading at it.
+    if not isinstance(value, str) or len(value) > 40 or has_control_characters(value):
         raise errors.Invalid(fields=problem)
     try:
         start = datetime.fromisoformat(value)
@@ -158,16 +172,15 @@ def _start_param(value: Any) -> datetime:
 
 @csrf_exempt
 @allow("POST")
-@ratelimit(key="madoguchi.clientip.ratelimit_key", rate="20/h", method="POST", block=False)
 @api_view
 def bookings_create(request: HttpRequest) -> JsonResponse:
+    now = timezone.now()
+    ratelimits.hit_address(ratelimits.BOOK, request, now=now)  # every POST, valid or not
     data = _body(request)
     code = data.get("office")
-    if not isinstance(code, str) or not code:
+    if not isinstance(code, str) or not code or has_control_characters(code):
         raise errors.Invalid(fields={"office": [_("窓口のコードを指定してください。")]})
-    office = Office.objects.filter(code=code).first()
-    if office is None:
-        raise errors.NotFound(_("その窓口は見つかりません。"))
+    office = _office(code)
     form, problems = bind_json(data)
     start = None
     try:
@@ -179,15 +192,17 @@ def bookings_create(request: HttpRequest) -> JsonResponse:
         fields.update(problems)
         raise errors.Invalid(fields=fields)
     assert start is not None
-    booking = services.booking_hold(
+    # SPEC §6 "Who is known": the same answer whether or not a seat was taken.
+    answer = booking_request(
         office=office,
         start=start,
         applicant=form.applicant(),
         language=translation.get_language() or "ja",
-        now=timezone.now(),
+        now=now,
+        origin=ratelimits.origin_of(request),
     )
     return _json(
-        {"id": str(booking.pk), "status": booking.status, "expires_at": _iso(booking.expires_at, office)},
+        {"id": answer.id, "status": answer.status, "expires_at": _iso(answer.expires_at, office)},
         status=201,
     )
 
@@ -201,10 +216,11 @@ def _token(request: HttpRequest) -> str:
 
 @csrf_exempt
 @allow("POST")
-@ratelimit(key="madoguchi.clientip.ratelimit_key", rate="60/10m", method="POST", block=False)
 @api_view
 def bookings_confirm(request: HttpRequest) -> JsonResponse:
-    booking = services.booking_confirm(token=_token(request), now=timezone.now())
+    now = timezone.now()
+    ratelimits.hit_address(ratelimits.CONFIRM, request, now=now)
+    booking = services.booking_confirm(token=_token(request), now=now)
     return _json(
         {
             "id": str(booking.pk),
@@ -217,10 +233,11 @@ def bookings_confirm(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 @allow("POST")
-@ratelimit(key="madoguchi.clientip.ratelimit_key", rate="60/10m", method="POST", block=False)
 @api_view
 def bookings_cancel(request: HttpRequest) -> JsonResponse:
-    booking = services.booking_cancel(token=_token(request), now=timezone.now())
+    now = timezone.now()
+    ratelimits.hit_address(ratelimits.CANCEL, request, now=now)
+    booking = services.booking_cancel(token=_token(request), now=now)
     return _json({"id": str(booking.pk), "status": booking.status})
 
 

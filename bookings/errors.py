@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -43,16 +45,25 @@ class SlotFull(BookingError):
     message = _("申し訳ありません。この枠はたった今満席になりました。別の日時をお選びください。")
 
 
-class LimitReached(BookingError):
-    code, status = "limit_reached", 409
-    message = _(
-        "この窓口では、すでにご予約を承っています。その相談が終わった後、またはキャンセルした後に、あらためてご予約ください。"
-    )
+class KnownPerson(Exception):
+    """SPEC §6 "Who is known": the applicant already holds an active booking at the office, or
+    is refused there (R9). Never an answer of its own: it is not a BookingError, so it cannot
+    reach the error envelope; bookings.services.booking_request answers it like a hold and
+    mails the address on file.
+    """
+
+    def __init__(self, *, office: object, start: datetime, end: datetime, expires_at: datetime) -> None:
+        self.office = office
+        self.start, self.end, self.expires_at = start, end, expires_at
+        super().__init__(type(self).__name__)
 
 
-class Refused(BookingError):
-    code, status = "refused", 403
-    message = _("この窓口のオンライン予約はご利用いただけません。窓口へ直接お問い合わせください。")
+class LimitReached(KnownPerson):
+    """One active booking per person per office (SPEC §6)."""
+
+
+class Refused(KnownPerson):
+    """R9: the office no longer serves this person online."""
 
 
 class Expired(BookingError):
@@ -74,6 +85,15 @@ class ServerError(BookingError):
     message = _("申し訳ありません。サーバーで問題が起きました。時間をおいて、もう一度お試しください。")
 
 
+class TooLarge(BookingError):
+    code, status = "too_large", 413
+    message = _("送信された内容が大きすぎます。")
+
+
 class RateLimited(BookingError):
     code, status = "rate_limited", 429
     message = _("短時間に多くのお申し込みがありました。しばらく時間をおいてから、もう一度お試しください。")
+
+    def __init__(self, message: str | Promise | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, for the Retry-After header (SPEC §6)

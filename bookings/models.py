@@ -76,6 +76,11 @@ class Booking(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     meeting_url = models.URLField(max_length=500, blank=True)
     staff_note = models.TextField(_("職員メモ"), blank=True, max_length=2000)
+    # Where the hold came from, for the cap on pending holds per address (madoguchi.ratelimits):
+    # a keyed hash of the client's address bucket (IPv4, or IPv6 /64), never the address itself.
+    # Access records (R10) are where addresses live, seen by few and purged after
+    # MADOGUCHI_ACCESS_LOG_DAYS; a booking is kept far longer and seen by every counsellor.
+    origin = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
 
     # Link tokens are derived from token_salt and SECRET_KEY when a mail is
     # written; only their hashes are stored (SPEC §5).
@@ -197,6 +202,14 @@ class MailKind(models.TextChoices):
     EXPIRY = "expiry", _("期限切れのお知らせ")
     REMINDER = "reminder", _("前日のお知らせ")
     OFFICE_CANCELLATION = "office_cancellation", _("窓口の都合による取り消し")
+    # SPEC §6 "Who is known": sent to the address on file when someone books with the details
+    # of a person who already holds a booking there, or who is refused there (R9).
+    ALREADY_BOOKED = "already_booked", _("予約済みのお知らせ")
+    NOT_AVAILABLE = "not_available", _("オンライン予約をご利用いただけないお知らせ")
+
+
+# Notices that may go to one booking more than once (at most one per NOTICE_INTERVAL).
+REPEATABLE_MAIL = [MailKind.ALREADY_BOOKED, MailKind.NOT_AVAILABLE]
 
 
 class MailState(models.TextChoices):
@@ -225,7 +238,11 @@ class OutgoingMail(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             # One mail of a kind per booking: a retried state change cannot mail twice.
-            models.UniqueConstraint(fields=["booking", "kind"], name="one_mail_per_kind"),
+            models.UniqueConstraint(
+                fields=["booking", "kind"],
+                condition=~models.Q(kind__in=REPEATABLE_MAIL),
+                name="one_mail_per_kind",
+            ),
         ]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 

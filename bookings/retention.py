@@ -42,6 +42,7 @@ PERSONAL_BOOKING_FIELDS = [
     "staff_note",
     "meeting_url",
     "token_salt",
+    "origin",  # a keyed hash of the client's address (R10: device identification)
 ]
 
 # Free text about a refused person; the keys stay while the refusal is in force (R9).

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -16,18 +18,20 @@ from bookings import errors
 from bookings.forms import Applicant
 from bookings.models import (
     NO_SHOW_AFTER,
-    SEAT_HOLDING,
     Booking,
     BookingEvent,
     CancelledBy,
     EventKind,
     MailKind,
+    OutgoingMail,
     Refusal,
     Status,
     holds_seat,
 )
 from bookings.outbox import queue_mail
+from bookings.selectors import free_seat
 from bookings.tokens import CANCEL, CONFIRM, make_token, new_salt, token_hash
+from madoguchi import ratelimits
 from offices.models import Office
 from offices.services import current_terms, find_bookable_slot, office_today
 
@@ -56,10 +60,86 @@ def is_refused(office: Office, *, email_key: str, phone_key: str) -> bool:
     return Refusal.objects.filter(same_person, office=office, lifted_at__isnull=True).exists()
 
 
+# --- Who is known (SPEC §6) and slot hoarding --------------------------------------------
+# A person who already holds an active booking at the office, or who is refused there (R9),
+# gets the answer of a hold and takes no seat; only the address on file is told why.
+
+# A known person's notice goes to one booking at most once in this interval, however often
+# someone types their details: the typed address has its own limit, the address on file this.
+NOTICE_INTERVAL = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Known:
+    error: type[errors.KnownPerson]
+    mail: MailKind
+    on_file: Booking | None  # whose address is told; None when the office has none
+
+
+def known_person(office: Office, *, applicant: Applicant, now: datetime) -> Known | None:
+    if is_refused(office, email_key=applicant.email_key, phone_key=applicant.phone_key):  # R9
+        return Known(errors.Refused, MailKind.NOT_AVAILABLE, _refused_on_file(office, applicant))
+    same_person = Q(email_key=applicant.email_key) | Q(phone_key=applicant.phone_key)
+    existing = active_bookings(office, now=now).filter(same_person).order_by("start").first()
+    if existing is not None:
+        return Known(errors.LimitReached, MailKind.ALREADY_BOOKED, existing)
+    return None
+
+
+def _refused_on_file(office: Office, applicant: Applicant) -> Booking | None:
+    """The newest address the office has for the refused person: from their bookings there,
+    matched by the keys the refusal was recorded with (never the newly typed address)."""
+    same_person = Q(email_key=applicant.email_key) | Q(phone_key=applicant.phone_key)
+    keys = Q(pk__in=[])
+    for refusal in Refusal.objects.filter(same_person, office=office, lifted_at__isnull=True):
+        if refusal.email_key:
+            keys |= Q(email_key=refusal.email_key)
+        if refusal.phone_key:
+            keys |= Q(phone_key=refusal.phone_key)
+    return Booking.objects.filter(keys, office=office).exclude(email="").order_by("-created_at").first()
+
+
+def notify_known_person(known: Known, *, now: datetime) -> None:
+    """Queue the notice to the address on file; call inside the hold's transaction."""
+    if known.on_file is None:
+        return
+    recent = OutgoingMail.objects.filter(
+        booking=known.on_file, kind=known.mail, created_at__gt=now - NOTICE_INTERVAL
+    ).exists()
+    if not recent:
+        queue_mail(known.on_file, known.mail, now=now)
+
+
+def check_pending_holds(*, origin: str, now: datetime) -> None:
+    """Slot hoarding: at most ratelimits.PENDING_HOLDS_PER_ADDRESS un-expired pending holds
+    from one address (/64) at a time. Call inside the hold's transaction."""
+    cap = ratelimits.pending_cap()
+    if not origin or cap is None:
+        return
+    if connection.vendor == "postgresql":
+        # The office lock serialises one office; this serialises one origin across offices.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"madoguchi-origin:{origin}"]
+            )
+    expiries = list(
+        Booking.objects.filter(origin=origin, status=Status.PENDING, expires_at__gt=now)
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)[:cap]
+    )
+    if len(expiries) >= cap:
+        raise errors.RateLimited(retry_after=max(1, math.ceil((expiries[0] - now).total_seconds())))
+
+
 def booking_hold(
-    *, office: Office, start: datetime, applicant: Applicant, language: str, now: datetime
+    *, office: Office, start: datetime, applicant: Applicant, language: str, now: datetime, origin: str = ""
 ) -> Booking:
-    """R4/R5: take a seat as a pending booking and write the confirmation request."""
+    """R4/R5: take a seat as a pending booking and write the confirmation request.
+
+    A person already known at the office (SPEC §6) takes no seat: the address on file is
+    mailed, then errors.KnownPerson is raised for booking_request to answer like a hold.
+    `origin` is the keyed hash of the client's address (madoguchi.ratelimits.origin_of).
+    """
     slot = find_bookable_slot(office, start=start, now=now)
     if slot is None:
         raise errors.Invalid(
@@ -68,52 +148,57 @@ def booking_hold(
     terms = current_terms(office, today=office_today(office, now=now))
     if terms is None:
         raise errors.NotFound(_("この窓口は現在オンライン予約を受け付けていません。"))
+    # Per recipient, and only once the request is valid: a typo locks nobody out.
+    ratelimits.hit_recipient(applicant.email_key, now=now)
+    known: Known | None = None
     try:
         with transaction.atomic(durable=True):
             # Serialise the office's bookings: FOR UPDATE on PostgreSQL; on
             # SQLite the IMMEDIATE transaction already holds the write lock.
-            Office.objects.select_for_update().get(pk=office.pk)
-            if is_refused(office, email_key=applicant.email_key, phone_key=applicant.phone_key):
-                raise errors.Refused()  # R9
-            same_person = Q(email_key=applicant.email_key) | Q(phone_key=applicant.phone_key)
-            if active_bookings(office, now=now).filter(same_person).exists():
-                raise errors.LimitReached()
-            expire_due_holds(now=now, office=office, start=slot.start)
-            taken = set(
-                Booking.objects.filter(office=office, start=slot.start, status__in=SEAT_HOLDING).values_list(
-                    "seat", flat=True
-                )
-            )
-            free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
-            if not free:
+            if connection.features.has_select_for_update:
+                Office.objects.select_for_update().get(pk=office.pk)
+            check_pending_holds(origin=origin, now=now)
+            known = known_person(office, applicant=applicant, now=now)
+            seat = free_seat(office, slot, now=now)  # expires the slot's lapsed holds if need be
+            if seat is None:
                 raise errors.SlotFull()
-            salt = new_salt()
-            booking = Booking.objects.create(
-                office=office,
-                start=slot.start,
-                end=slot.end,
-                seat=free[0],
-                name=applicant.name,
-                email=applicant.email,
-                email_key=applicant.email_key,
-                phone=applicant.phone,
-                phone_key=applicant.phone_key,
-                jobseeker_number=applicant.jobseeker_number,
-                note=applicant.note,
-                support=applicant.support,
-                language=language,
-                terms=terms,
-                created_at=now,
-                # R5: the window, and never past the start of the slot.
-                expires_at=min(now + confirm_window(), slot.start),
-                token_salt=salt,
-                confirm_token_hash=token_hash(make_token(salt=salt, purpose=CONFIRM)),
-                cancel_token_hash=token_hash(make_token(salt=salt, purpose=CANCEL)),
-            )
-            queue_mail(booking, MailKind.CONFIRM_REQUEST, now=now)
+            if known is not None:
+                # SPEC §6: everything a stranger could be told has been said by now; from
+                # here on the answer is a hold's, and only the address on file learns why.
+                notify_known_person(known, now=now)
+            else:
+                salt = new_salt()
+                booking = Booking.objects.create(
+                    office=office,
+                    start=slot.start,
+                    end=slot.end,
+                    seat=seat,
+                    name=applicant.name,
+                    email=applicant.email,
+                    email_key=applicant.email_key,
+                    phone=applicant.phone,
+                    phone_key=applicant.phone_key,
+                    jobseeker_number=applicant.jobseeker_number,
+                    note=applicant.note,
+                    support=applicant.support,
+                    language=language,
+                    terms=terms,
+                    created_at=now,
+                    # R5: the window, and never past the start of the slot.
+                    expires_at=min(now + confirm_window(), slot.start),
+                    token_salt=salt,
+                    confirm_token_hash=token_hash(make_token(salt=salt, purpose=CONFIRM)),
+                    cancel_token_hash=token_hash(make_token(salt=salt, purpose=CANCEL)),
+                    origin=origin,
+                )
+                queue_mail(booking, MailKind.CONFIRM_REQUEST, now=now)
     except IntegrityError as exc:
         # The seat constraint caught a race the lock did not: still a clean answer.
         raise errors.SlotFull() from exc
+    if known is not None:
+        raise known.error(
+            office=office, start=slot.start, end=slot.end, expires_at=min(now + confirm_window(), slot.start)
+        )
     return booking
 
 

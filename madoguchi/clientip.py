@@ -17,7 +17,3 @@ def client_ip(request: HttpRequest) -> str:
         if hop not in trusted:
             return hop
     return remote
-
-
-def ratelimit_key(group: str, request: HttpRequest) -> str:
-    return client_ip(request)

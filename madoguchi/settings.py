@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
@@ -29,10 +30,15 @@ PORT = int(os.environ.get("PORT", "8000"))
 
 
 def _secret_key() -> str:
-    if key := os.environ.get("SECRET_KEY"):
+    if key := os.environ.get("SECRET_KEY", "").strip():
         return key
-    # Without SECRET_KEY a key is made once and kept under var/, so links in
-    # emails keep working across restarts of a development server.
+    if not DEBUG:
+        # Production: every node must share one key (links mailed by one node's worker are
+        # opened on another). Left empty, Django refuses every use of it, and `serve`,
+        # `run_worker` and the WSGI application refuse to start (madoguchi/production.py).
+        return ""
+    # DEBUG without SECRET_KEY (`make run`): a key is made once and kept under var/, so
+    # links in emails keep working across restarts of a development server.
     path = VAR_DIR / "secret_key"
     if not path.exists():
         path.write_text(get_random_secret_key())
@@ -41,6 +47,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Keys being retired, newest first: sessions, CSRF and link tokens made under them still work.
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 if DEBUG and not ALLOWED_HOSTS:
@@ -66,16 +74,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "madoguchi.middleware.ForwardedProto",  # before anything asks request.is_secure()
+    "madoguchi.health.HealthProbes",  # /healthz and /readyz for a load balancer, before all else
     "django.middleware.security.SecurityMiddleware",
     "madoguchi.access_records.AccessRecords",  # R10: outside the rest, to see each final answer
     "madoguchi.middleware.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "madoguchi.middleware.RefuseNul",  # before any view can pass a NUL to PostgreSQL
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "madoguchi.middleware.StaffIdleTimeout",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into our lockout page.
@@ -127,8 +139,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Deployments sharing one Redis keep apart by their queue name, cache included.
+            "KEY_PREFIX": os.environ.get("MADOGUCHI_QUEUE_NAME", "madoguchi"),
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -136,6 +156,15 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# The office page's calendar, kept under a digest of everything it shows (front.views): in
+# each process, so that a booking rush, which changes the digest with every booking, cannot
+# fill Redis or the cache folder with calendars nobody will ask for again.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "calendars",
+    "TIMEOUT": 300,
+    "OPTIONS": {"MAX_ENTRIES": 100},
+}
 
 # The task queue: embedded SQLite storage by default, Redis when REDIS_URL is set.
 if REDIS_URL:
@@ -178,6 +207,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 OTP_TOTP_ISSUER = "madoguchi"
 # A session lasts a working day at most.
 SESSION_COOKIE_AGE = 8 * 60 * 60
+# Staff sessions end after this long without a request (madoguchi.middleware.StaffIdleTimeout).
+MADOGUCHI_STAFF_IDLE_SECONDS = 30 * 60
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,11 +227,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even when serving from finders
+# Production serves the files `collectstatic` gathered (`serve` runs it before gunicorn)
+# under hashed names, cached for good by browsers; DEBUG serves them from the apps as they are.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
 
 # Mail: SMTP when EMAIL_HOST is set, otherwise the local dev mailbox under var/.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -215,6 +252,9 @@ else:
     EMAIL_BACKEND = "bookings.mailbox.MailboxBackend"
 MADOGUCHI_MAILBOX_DIR = VAR_DIR / "mailbox"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "madoguchi <no-reply@madoguchi.invalid>")
+# How long a worker's claim on an outgoing mail keeps others off it; after that the mail is
+# due again (its worker died mid-send). Far longer than one send can take (EMAIL_TIMEOUT per step).
+MADOGUCHI_MAIL_LEASE_SECONDS = int(os.environ.get("MADOGUCHI_MAIL_LEASE_SECONDS", "600"))
 
 MADOGUCHI_BASE_URL = os.environ.get("MADOGUCHI_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 MADOGUCHI_CONFIRM_WINDOW_SECONDS = int(os.environ.get("MADOGUCHI_CONFIRM_WINDOW_SECONDS", "3600"))
@@ -225,8 +265,10 @@ MADOGUCHI_RATE_LIMITS = os.environ.get("MADOGUCHI_RATE_LIMITS", "on").strip().lo
 MADOGUCHI_TRUSTED_PROXIES = frozenset(
     p.strip() for p in os.environ.get("MADOGUCHI_TRUSTED_PROXIES", "").split(",") if p.strip()
 )
-
-RATELIMIT_ENABLE = MADOGUCHI_RATE_LIMITS
+# Public rate limits (madoguchi/ratelimits.py): atomic counters in this SQLite file on the
+# embedded default, in Redis under this prefix when REDIS_URL is set.
+MADOGUCHI_RATE_LIMIT_FILE = VAR_DIR / "ratelimits.sqlite3"
+MADOGUCHI_RATE_LIMIT_PREFIX = os.environ.get("MADOGUCHI_QUEUE_NAME", "madoguchi") + ":ratelimit:"
 
 
 SESSION_COOKIE_HTTPONLY = True
@@ -234,25 +276,61 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = _flag("MADOGUCHI_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# SPEC §3: with DEBUG off, production is HTTPS (directly, or behind a proxy named in
+# MADOGUCHI_TRUSTED_PROXIES) unless MADOGUCHI_PLAIN_HTTP=1 (tests, a closed network).
+MADOGUCHI_PLAIN_HTTP = _flag("MADOGUCHI_PLAIN_HTTP")
+HTTPS_ONLY = not DEBUG and not MADOGUCHI_PLAIN_HTTP
+if HTTPS_ONLY:
+    SECURE_SSL_REDIRECT = True
+    # One year. includeSubDomains reaches only names under the host that serves the site
+    # (yoyaku.example.go.jp covers *.yoyaku.example.go.jp), none of which should speak plain
+    # http. Preloading needs the header on the registrable domain itself: a decision for its
+    # owner, not for this application, hence security.W021 silenced below.
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
+SESSION_COOKIE_SECURE = HTTPS_ONLY and _flag("MADOGUCHI_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if MADOGUCHI_TRUSTED_PROXIES:
+    # The TLS proxy says the request came over https. Believed only from the proxies named
+    # (madoguchi.middleware.ForwardedProto drops the header from anyone else).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Form posts check Origin against the site's own (behind a TLS proxy Django sees only http).
+_base = urlsplit(MADOGUCHI_BASE_URL)
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"] if _base.scheme and _base.netloc else []
 
 # Tokens in URLs never reach a log line, through any logger (SPEC §5).
 install_record_factory()
 
+# One line per event, each starting with its UTC time (ISO 8601). The access line of a request
+# is gunicorn's (madoguchi/access_log.py): nothing here logs requests a second time.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_tokens": {"()": "madoguchi.logging.RedactTokens"}},
+    "filters": {
+        "no_tokens": {"()": "madoguchi.logging.RedactTokens"},
+        "quiet_periodic": {"()": "madoguchi.worker.QuietPeriodic"},
+    },
+    "formatters": {"utc": {"()": "madoguchi.logging.UTCFormatter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["no_tokens"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "utc", "filters": ["no_tokens"]},
+        # An idle worker prints nothing: no line per periodic job, every minute.
+        "worker": {
+            "class": "logging.StreamHandler",
+            "formatter": "utc",
+            "filters": ["no_tokens", "quiet_periodic"],
+        },
+        "silent": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # 4xx answers already have their access line; keep this logger for 5xx and their traces.
+        "django.request": {"level": "ERROR"},
+        # A request for a host not in ALLOWED_HOSTS: its 400 access line says enough.
+        "django.security.DisallowedHost": {"handlers": ["silent"], "level": "CRITICAL", "propagate": False},
         "axes": {"level": "WARNING"},
         # huey's consumer prints through its own handler; once is enough.
-        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "huey": {"handlers": ["worker"], "level": "INFO", "propagate": False},
     },
 }

@@ -1,5 +1,7 @@
 """SPEC §6: POST /api/v1/bookings — 201 pending with its expiry, or a coded error."""
 
+import uuid
+
 import pytest
 import time_machine
 from django.core import mail
@@ -143,11 +145,30 @@ def test_it_answers_slot_full(fukuoka, client, at_now):
     assert error_of(response)["code"] == "slot_full"
 
 
-def test_it_answers_limit_reached_for_the_same_person(fukuoka, client, at_now):
-    assert book(client).status_code == 201
-    response = book(client, start="2026-12-03T17:15:00+09:00", email="TARO@example.jp", phone="080-0000-1111")
-    assert response.status_code == 409
-    assert error_of(response)["code"] == "limit_reached"
+def held_answer_shape(response) -> dict:
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"id", "status", "expires_at"}
+    assert body["status"] == "pending"
+    assert uuid.UUID(body["id"]).version == 4
+    return body
+
+
+def test_it_answers_a_known_person_like_a_hold_and_takes_no_seat(
+    fukuoka, client, at_now, django_capture_on_commit_callbacks
+):
+    first = held_answer_shape(book(client))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = book(
+            client, start="2026-12-03T17:15:00+09:00", email="stranger@example.jp", phone="090-1234-5678"
+        )
+    second = held_answer_shape(response)
+    assert second["expires_at"] == first["expires_at"]  # the window of a real hold
+    assert second["id"] != first["id"]
+    assert [str(pk) for pk in Booking.objects.values_list("pk", flat=True)] == [first["id"]]
+    [notice] = mail.outbox
+    assert notice.to == ["taro@example.jp"]  # the address on file, not the one typed
 
 
 def test_it_lets_the_person_book_again_after_the_hold_expired(fukuoka, client, at_now):
@@ -164,11 +185,10 @@ def test_it_gives_the_seat_of_an_expired_hold_to_the_next_person(fukuoka, client
     assert book(client, email="hanako@example.jp", phone="080-9876-5432").status_code == 201
 
 
-def test_it_answers_refused(fukuoka, client, at_now):
+def test_it_answers_a_refused_person_like_a_hold(fukuoka, client, at_now):
     Refusal.objects.create(office=fukuoka, phone_key="+819012345678", reason="無断欠席の繰り返し")
-    response = book(client, email="other@example.jp", phone="09012345678")
-    assert response.status_code == 403
-    assert error_of(response)["code"] == "refused"
+    held_answer_shape(book(client, email="other@example.jp", phone="09012345678"))
+    assert not Booking.objects.exists()
 
 
 @pytest.mark.parametrize("raw", ["{", "[]", '"text"', "null"])

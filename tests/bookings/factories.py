@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from bookings.answers import HoldAnswer, booking_request
 from bookings.forms import Applicant, BookingForm
 from bookings.models import Booking, OutgoingMail
 from bookings.services import booking_confirm, booking_hold
@@ -33,6 +34,13 @@ def applicant(**fields: Any) -> Applicant:
 
 def hold(office: Office, start: datetime, *, now: datetime, language: str = "ja", **fields: Any) -> Booking:
     return booking_hold(office=office, start=start, applicant=applicant(**fields), language=language, now=now)
+
+
+def ask(office: Office, start: datetime, *, now: datetime, language: str = "ja", **fields: Any) -> HoldAnswer:
+    """A hold asked for the public way (form and API): a known person gets a hold's answer."""
+    return booking_request(
+        office=office, start=start, applicant=applicant(**fields), language=language, now=now
+    )
 
 
 def confirm_token(booking: Booking) -> str:

@@ -1,0 +1,142 @@
+"""Slot hoarding against a real server with the public rate limits on (madoguchi/ratelimits.py).
+
+Sixty booking requests from one address arrive at once, each for another person and another
+slot. Whatever the timing, across gunicorn's processes and threads: no 5xx, every refusal a 429
+`rate_limited` with `Retry-After`, no more accepted than the per-address limit, and no more
+seats held than the cap on pending holds per address. Once on the embedded default (counters in
+a SQLite file under the server's var/) and once on Redis; on SQLite or PostgreSQL as the suite's
+DATABASE_URL says.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from madoguchi import ratelimits
+from tests.live.mailflow import isolated_redis
+from tests.live_server import LiveServer, make_live_server
+
+pytestmark = pytest.mark.live
+
+OFFICE_FILE = Path(__file__).with_name("capacity-two.toml")
+OFFICE = "race-two"
+CLIENTS = 60
+MARGIN = timedelta(minutes=10)
+
+
+@contextmanager
+def counter_store(kind: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    if kind == "embedded":
+        # Even when the suite runs with REDIS_URL: the embedded store, in the server's var/.
+        yield {"REDIS_URL": ""}
+        return
+    # Redis is always there in CI; a database of its own for this server.
+    monkeypatch.setenv("REDIS_URL", os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4")
+    with isolated_redis() as env:
+        yield env
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def server(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LiveServer]:
+    with counter_store(request.param, monkeypatch) as store_env:
+        # MADOGUCHI_RATE_LIMITS unset: the limits are on, as on a default install.
+        live = make_live_server(tmp_path, offices_toml=OFFICE_FILE, extra_env=store_env)
+        live.env.pop("MADOGUCHI_RATE_LIMITS")
+        try:
+            live.start(worker=False)
+            yield live
+        finally:
+            live.close()
+
+
+def get(server: LiveServer, path: str) -> Any:
+    url = urlsplit(server.url)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        assert response.status == 200
+        return json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def open_slots(server: LiveServer) -> list[dict[str, Any]]:
+    soon = datetime.now().astimezone() + MARGIN
+    slots = get(server, f"/api/v1/offices/{OFFICE}/slots")["slots"]
+    return [s for s in slots if datetime.fromisoformat(s["start"]) > soon]
+
+
+def rush(server: LiveServer, starts: list[str]) -> list[tuple[int, dict[str, str], Any]]:
+    url = urlsplit(server.url)
+    barrier = threading.Barrier(CLIENTS)
+    answers: list[tuple[int, dict[str, str], Any]] = [(0, {}, "no answer")] * CLIENTS
+
+    def client(i: int) -> None:
+        body = json.dumps(
+            {
+                "office": OFFICE,
+                "start": starts[i],
+                "name": f"買占 太郎{i}",
+                "email": f"hoarder{i}@example.jp",
+                "phone": f"090-3{i // 10000:03d}-{i % 10000:04d}",
+                "agree_terms": True,
+            }
+        )
+        conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
+        try:
+            conn.connect()
+            barrier.wait(timeout=30)
+            conn.request("POST", "/api/v1/bookings", body, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            raw = response.read()
+            headers = {k.lower(): v for k, v in response.getheaders()}
+            try:
+                answers[i] = (response.status, headers, json.loads(raw))
+            except ValueError:
+                answers[i] = (response.status, headers, raw[:500])
+        except Exception as exc:  # noqa: BLE001 - reported by the assertions below
+            answers[i] = (0, {}, repr(exc))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "clients still waiting after 120 s"
+    return answers
+
+
+def test_sixty_posts_from_one_address_end_in_429s_with_retry_after(server: LiveServer) -> None:
+    slots = [s for s in open_slots(server) if s["remaining"] == s["capacity"]]
+    assert len(slots) >= CLIENTS, "not enough open slots in the horizon"
+    answers = rush(server, [s["start"] for s in slots[:CLIENTS]])
+
+    statuses = Counter(status for status, _, _ in answers)
+    assert set(statuses) <= {201, 429}, (statuses, answers, server.log())
+    assert statuses[429] >= CLIENTS - ratelimits.BOOK.limit, statuses
+    for status, headers, body in answers:
+        if status == 429:
+            assert body["error"]["code"] == "rate_limited", body
+            assert int(headers["retry-after"]) >= 1, headers
+    # The cap on pending holds per address, counted in the bookings table.
+    assert statuses[201] == ratelimits.PENDING_HOLDS_PER_ADDRESS, statuses
+    held = sum(s["capacity"] - s["remaining"] for s in open_slots(server))
+    assert held == ratelimits.PENDING_HOLDS_PER_ADDRESS
+    assert "Traceback" not in server.log()
