@@ -32,6 +32,7 @@ from django.utils import timezone
 from api import views as api_views
 from bookings import errors
 from bookings.models import Booking
+from bookings.normalize import has_control_characters
 from bookings.services import find_by_cancel_token, find_by_confirm_token
 from console.models import AccessKind, AccessRecord
 from front import views as front_views
@@ -74,8 +75,12 @@ class Found:
     token: str | None = None  # only to scrub it from whatever else is stored
 
 
+# The shape of Office.code: anything else (a NUL, a lone surrogate) is not sent to the database.
+OFFICE_CODE = re.compile(r"[a-z0-9-]{1,64}", re.ASCII)
+
+
 def _office_named(code: Any) -> int | None:
-    if not isinstance(code, str) or not code:
+    if not isinstance(code, str) or not OFFICE_CODE.fullmatch(code):
         return None
     return Office.objects.filter(code=code).values_list("pk", flat=True).first()
 
@@ -181,7 +186,7 @@ def _account(login: StaffLogin) -> tuple[Any, str]:
     """
     if login.user is not None:
         return login.user, login.user.get_username()
-    if not login.attempted:
+    if not login.attempted or has_control_characters(login.attempted):
         return None, ""
     accounts = get_user_model()
     user = accounts._default_manager.filter(**{accounts.USERNAME_FIELD: login.attempted}).first()

@@ -14,7 +14,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 
 from bookings.models import Booking, MailKind, MailState, OutgoingMail, Status
-from bookings.outbox import deliver_due_mail, deliver_mail
+from bookings.outbox import Result, deliver_due_mail, deliver_mail
 from tests.bookings.factories import hold
 from tests.conftest import jst
 
@@ -95,13 +95,13 @@ def test_it_delivers_every_queued_mail_exactly_once_when_smtp_is_back(
     assert set(mails.values_list("state", "attempts")) == {(MailState.QUEUED, 1)}
 
     smtp.start()
-    assert deliver_due_mail(now=NOW + timedelta(seconds=5)) == 0  # not due yet: backoff
+    assert deliver_due_mail(clock=lambda: NOW + timedelta(seconds=5)).sent == 0  # not due yet: backoff
     later = NOW + timedelta(minutes=1)
-    assert deliver_due_mail(now=later) == 2
+    assert deliver_due_mail(clock=lambda: later).sent == 2
     assert smtp.ids == Counter({m.message_id: 1 for m in mails})
     assert set(mails.values_list("state", "attempts")) == {(MailState.SENT, 2)}
 
-    assert deliver_due_mail(now=later + timedelta(minutes=10)) == 0
+    assert deliver_due_mail(clock=lambda: later + timedelta(minutes=10)).sent == 0
     assert sum(smtp.ids.values()) == 2
 
 
@@ -110,7 +110,7 @@ def test_it_skips_a_confirmation_request_whose_hold_is_gone(fukuoka, smtp):
     mail = OutgoingMail.objects.get(booking=booking)
     smtp.start()
     # The hold expired before SMTP came back: the link would only lead to "expired".
-    assert deliver_due_mail(now=NOW + timedelta(hours=1)) == 0
+    assert deliver_due_mail(clock=lambda: NOW + timedelta(hours=1)).sent == 0
     mail.refresh_from_db()
     assert mail.state == MailState.SKIPPED
     assert sum(smtp.ids.values()) == 0
@@ -120,8 +120,8 @@ def test_it_delivers_one_row_once_when_asked_twice(fukuoka, smtp):
     smtp.start()
     booking = hold(fukuoka, START, now=NOW)
     mail = OutgoingMail.objects.get(booking=booking)
-    assert deliver_mail(mail_id=mail.pk, now=NOW) is True
-    assert deliver_mail(mail_id=mail.pk, now=NOW + timedelta(minutes=20)) is False
+    assert deliver_mail(mail_id=mail.pk, now=NOW).result == Result.SENT
+    assert deliver_mail(mail_id=mail.pk, now=NOW + timedelta(minutes=20)).result == Result.NOT_CLAIMED
     assert smtp.ids == Counter({mail.message_id: 1})
     mail.refresh_from_db()
     assert (mail.state, mail.attempts, mail.sent_at) == (MailState.SENT, 1, NOW)
@@ -133,7 +133,7 @@ def test_it_backs_off_longer_after_each_failure(fukuoka, smtp):
     delays = []
     at = NOW
     for _ in range(3):
-        assert deliver_due_mail(now=at) == 0
+        assert deliver_due_mail(clock=lambda at=at: at).sent == 0
         mail.refresh_from_db()
         delays.append(mail.next_attempt_at - at)
         at = mail.next_attempt_at

@@ -68,8 +68,8 @@ def test_a_closure_over_booked_day_lists_then_cancels_and_mails_each_person_once
     )
 
     mail.outbox.clear()
-    deliver_due_mail(now=NOW)
-    deliver_due_mail(now=NOW)  # a second sweep sends nothing again
+    deliver_due_mail(clock=lambda: NOW)
+    deliver_due_mail(clock=lambda: NOW)  # a second sweep sends nothing again
     closure_mails = [m for m in mail.outbox if "取り消しのお知らせ" in m.subject]
     assert sorted(m.to[0] for m in closure_mails) == sorted([first.email, second.email])
     body = next(m for m in closure_mails if m.to == [first.email]).body
@@ -188,7 +188,7 @@ def test_a_future_terms_version_is_announced_then_agreed_from_its_date(client, o
         )
         assert response.status_code == 302
         office_page = client.get("/o/fukuoka-plaza/").content.decode()
-        assert "利用規約は 2026年12月1日 に改定されます。" in office_page
+        assert "利用規約は 2026年12月1日（火） に改定されます。" in office_page
         assert "/o/fukuoka-plaza/terms/?v=2026-12-01" in office_page
         form = client.get("/o/fukuoka-plaza/book/20261201T1715/").content.decode()
         assert 'name="terms_version" value="demo-1"' in form and "改定されます" in form
