@@ -2,26 +2,55 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone, translation
 
 from bookings.calendar_file import booking_ics
-from bookings.models import Booking, MailKind, OutgoingMail
-from bookings.tokens import CANCEL, CONFIRM, make_token
+from bookings.models import Booking, MailKind, OutgoingMail, Status
+from bookings.tokens import CANCEL, CONFIRM, make_token, stored_token, token_hash
+from offices.services import office_today
+
+log = logging.getLogger(__name__)
 
 
 def link(path: str) -> str:
     return f"{settings.MADOGUCHI_BASE_URL}{path}"
 
 
+def link_token(booking: Booking, purpose: str) -> str:
+    """The token whose hash the booking keeps, under SECRET_KEY or one of its fallbacks."""
+    field = "confirm_token_hash" if purpose == CONFIRM else "cancel_token_hash"
+    stored = getattr(booking, field)
+    token = stored_token(salt=booking.token_salt, purpose=purpose, stored_hash=stored)
+    if token is None:
+        # Made under a key no longer configured (retired from SECRET_KEY_FALLBACKS too soon):
+        # issue the link anew under the current key rather than mail one that cannot work.
+        log.warning("booking %s: %s link made under a retired key; issued anew", booking.pk, purpose)
+        token = make_token(salt=booking.token_salt, purpose=purpose)
+        Booking.objects.filter(pk=booking.pk, **{field: stored}).update(**{field: token_hash(token)})
+        setattr(booking, field, token_hash(token))
+    return token
+
+
 def confirm_url(booking: Booking) -> str:
-    return link(f"/b/confirm/{make_token(salt=booking.token_salt, purpose=CONFIRM)}")
+    return link(f"/b/confirm/{link_token(booking, CONFIRM)}")
 
 
 def cancel_url(booking: Booking) -> str:
-    return link(f"/b/cancel/{make_token(salt=booking.token_salt, purpose=CANCEL)}")
+    return link(f"/b/cancel/{link_token(booking, CANCEL)}")
+
+
+def confirmed_on_the_day(booking: Booking) -> bool:
+    """R7: confirmed on the day of the consultation (office time), when the link can no longer cancel."""
+    if booking.confirmed_at is None:
+        return False
+    return booking.confirmed_at.astimezone(booking.office.tz).date() == booking.local_start.date()
 
 
 def mail_context(booking: Booking, kind: str) -> dict[str, object]:
@@ -41,7 +70,35 @@ def mail_context(booking: Booking, kind: str) -> dict[str, object]:
     if kind in (MailKind.COMPLETION, MailKind.REMINDER):
         context["cancel_url"] = cancel_url(booking)
         context["meeting_url"] = booking.meeting_url
+        context["check_url"] = link("/check/")  # R14: the camera and microphone self-check
+    if kind == MailKind.COMPLETION:
+        context["same_day"] = confirmed_on_the_day(booking)
+    if kind == MailKind.ALREADY_BOOKED:
+        context.update(booking_on_file(booking, now=timezone.now()))
     return context
+
+
+def booking_on_file(booking: Booking, *, now: datetime) -> dict[str, object]:
+    """SPEC §6 "Who is known": what the owner of the booking on file can do with it now.
+
+    The links are the booking's own: tokens are derived from its salt (bookings.tokens), so
+    the notice carries the same links as the confirmation and completion mails.
+    """
+    if booking.status_at(now) == Status.PENDING:
+        return {
+            "pending": True,
+            "confirm_url": confirm_url(booking),
+            "confirm_by": booking.display_times(booking.language)["confirm_by"],
+        }
+    if office_today(booking.office, now=now) < booking.local_start.date():
+        return {"pending": False, "cancel_url": cancel_url(booking)}
+    return {"pending": False}  # R7: on the day, only by phone
+
+
+def render_plain(name: str, context: dict[str, object]) -> str:
+    """A subject or text part: plain text, so `A&B` stays `A&B` (no HTML escaping)."""
+    template = get_template(name).template  # type: ignore[attr-defined]  # the engine's own Template
+    return template.render(Context(context, autoescape=False))
 
 
 def render_mail(mail: OutgoingMail) -> EmailMultiAlternatives:
@@ -49,8 +106,8 @@ def render_mail(mail: OutgoingMail) -> EmailMultiAlternatives:
     with translation.override(booking.language):
         context = mail_context(booking, mail.kind)
         base = f"bookings/email/{mail.kind}"
-        subject = render_to_string(f"{base}.subject.txt", context)
-        text = render_to_string(f"{base}.txt", context)
+        subject = render_plain(f"{base}.subject.txt", context)
+        text = render_plain(f"{base}.txt", context)
         html = render_to_string(f"{base}.html", context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),  # no newlines in a header

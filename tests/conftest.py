@@ -9,6 +9,7 @@ import pytest
 
 from offices.loader import load_office_file
 from offices.models import Office
+from tests.browser_fixtures import browser  # noqa: F401  (one Playwright per worker)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo" / "offices.toml"

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +25,7 @@ from console.access import staff_user
 from console.audit import audit
 from console.forms import ClosureForm, OfficeTimetableForm, SlotRuleFormSet, TermsVersionForm
 from console.models import AuditAction, Role
+from madoguchi.dates import format_date
 from offices.models import Closure, Office, TermsVersion
 from offices.national_holidays import national_holidays
 from offices.schedule import SlotRule, slots_between
@@ -63,7 +65,7 @@ def closures(request: HttpRequest, office: Office) -> HttpResponse:
                             "%(day)s を閉庁日にしました。取り消した予約：%(n)d 件（お知らせメールを送ります）。"
                         )
                     )
-                    % {"day": day.isoformat(), "n": len(cancelled)},
+                    % {"day": format_date(day, get_language() or "ja"), "n": len(cancelled)},
                 )
                 return redirect("console:closures", office=office.code)
     upcoming = office.closures.filter(date__gte=today).order_by("date")
@@ -174,7 +176,10 @@ def terms_versions(request: HttpRequest, office: Office) -> HttpResponse:
         messages.success(
             request,
             str(_("利用規約 %(version)s を公開しました。%(date)s から新しい予約に適用されます。"))
-            % {"version": version.version, "date": version.effective_date.isoformat()},
+            % {
+                "version": version.version,
+                "date": format_date(version.effective_date, get_language() or "ja"),
+            },
         )
         return redirect("console:terms_versions", office=office.code)
     return render(

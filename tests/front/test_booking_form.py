@@ -65,7 +65,10 @@ def test_it_shows_each_mistake_next_to_its_field_in_japanese(client, fukuoka, cl
     # What was typed is kept, and screen readers hear which fields are wrong.
     assert 'value="not-an-email"' in html
     assert 'aria-invalid="true" aria-describedby="id_email-error"' in html
-    assert '<a href="#id_phone">電話番号</a>' in html
+    # The summary at the top links each mistake to its field, and takes the focus (autofocus).
+    assert '<a href="#id_phone">連絡のつく電話番号を 090-1234-5678 や' in html
+    assert 'id="error-summary" role="alert" tabindex="-1" autofocus' in html
+    assert html.count("autofocus") == 1
 
 
 def test_it_shows_the_mistakes_in_english_too(client, fukuoka, clock):

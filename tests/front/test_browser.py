@@ -20,44 +20,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser_fixtures import require_browser
 from tests.conftest import DEMO
 from tests.live_server import LiveServer, make_live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 375, "height": 740}
 JST = ZoneInfo("Asia/Tokyo")
 EMAIL = "browser-test@example.jp"
 
 
-def _require_browser() -> None:
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the Playwright Python client is not installed"
-    if problem is None:
-        return
-    if os.environ.get("MADOGUCHI_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"MADOGUCHI_REQUIRE_BROWSER=1 but {problem}")
-    pytest.skip(f"browser test skipped: {problem}")
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    _require_browser()
+    require_browser()
     live = make_live_server(tmp_path, offices_toml=DEMO, extra_env={"DEBUG": "1"})
     try:
         # LiveServer.start leaves its handle on server.log to the garbage collector
@@ -108,71 +84,65 @@ def _fits_the_screen(page) -> bool:  # type: ignore[no-untyped-def]
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_it_books_on_a_phone_from_the_calendar_to_the_confirmed_page(server, shots):
-    from playwright.sync_api import expect, sync_playwright
+def test_it_books_on_a_phone_from_the_calendar_to_the_confirmed_page(browser, server, shots):
+    from playwright.sync_api import expect
 
     console_errors: list[str] = []
     hosts: set[str] = set()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport=PHONE, locale="ja-JP", has_touch=True, is_mobile=True)
-            context.on("request", lambda request: hosts.add(urlparse(request.url).hostname or request.url))
-            page = context.new_page()
-            page.on(
-                "console", lambda m: m.type == "error" and _unexpected(m) and console_errors.append(m.text)
-            )
-            page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    context = browser.new_context(viewport=PHONE, locale="ja-JP", has_touch=True, is_mobile=True)
+    try:
+        context.on("request", lambda request: hosts.add(urlparse(request.url).hostname or request.url))
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and _unexpected(m) and console_errors.append(m.text))
+        page.on("pageerror", lambda exc: console_errors.append(str(exc)))
 
-            page.goto(server.url + "/")
-            expect(page.get_by_role("heading", level=1)).to_have_text("窓口を選んでください")
-            page.screenshot(path=shots / "1-office-list.png", full_page=True)
-            # Keyboard users meet the skip link first.
-            page.keyboard.press("Tab")
-            expect(page.locator(":focus")).to_have_text("本文へ移動")
-            page.get_by_role("link", name="ハローワークプラザ福岡").click()
+        page.goto(server.url + "/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("窓口を選んでください")
+        page.screenshot(path=shots / "1-office-list.png", full_page=True)
+        # Keyboard users meet the skip link first.
+        page.keyboard.press("Tab")
+        expect(page.locator(":focus")).to_have_text("本文へ移動")
+        page.get_by_role("link", name="ハローワークプラザ福岡").click()
 
-            expect(page.get_by_role("heading", level=1)).to_have_text("ハローワークプラザ福岡")
-            expect(page.get_by_role("heading", name="ご利用の前に")).to_be_visible()
-            page.screenshot(path=shots / "2-office.png", full_page=True)
-            assert _fits_the_screen(page), "the office page scrolls sideways at 375 px"
-            assert _small_targets(page) == []
-            hrefs = page.eval_on_selector_all("a.slot.free", "els => els.map(e => e.getAttribute('href'))")
-            page.locator(f'a[href="{_first_slot_well_ahead(hrefs)}"]').click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("ハローワークプラザ福岡")
+        expect(page.get_by_role("heading", name="ご利用の前に")).to_be_visible()
+        page.screenshot(path=shots / "2-office.png", full_page=True)
+        assert _fits_the_screen(page), "the office page scrolls sideways at 375 px"
+        assert _small_targets(page) == []
+        hrefs = page.eval_on_selector_all("a.slot.free", "els => els.map(e => e.getAttribute('href'))")
+        page.locator(f'a[href="{_first_slot_well_ahead(hrefs)}"]').click()
 
-            expect(page.get_by_role("heading", level=1)).to_have_text("予約の申し込み")
-            # First try without consent and with a typo: the form explains, field by field.
-            page.get_by_label("氏名").fill("山田 太郎")
-            page.get_by_label("メールアドレス").fill("browser-test@example")
-            # Full-width digits and hyphens, as a Japanese phone keyboard may type them.
-            page.get_by_label("電話番号").fill("０９０－１２３４－５６７８")
-            page.get_by_role("button", name="予約を申し込む").click()
-            expect(page.get_by_role("alert")).to_contain_text("入力内容に誤りがあります")
-            expect(page.locator("#id_email-error")).to_contain_text("name@example.jp")
-            expect(page.locator("#id_agree_terms-error")).to_have_text(
-                "予約するには利用規約への同意が必要です。"
-            )
-            expect(page.get_by_label("氏名")).to_have_value("山田 太郎")
-            page.screenshot(path=shots / "3-form-errors.png", full_page=True)
-            assert _fits_the_screen(page), "the booking form scrolls sideways at 375 px"
-            assert _small_targets(page) == []
+        expect(page.get_by_role("heading", level=1)).to_have_text("予約の申し込み")
+        # First try without consent and with a typo: the form explains, field by field.
+        page.get_by_label("氏名").fill("山田 太郎")
+        page.get_by_label("メールアドレス").fill("browser-test@example")
+        # Full-width digits and hyphens, as a Japanese phone keyboard may type them.
+        page.get_by_label("電話番号").fill("０９０－１２３４－５６７８")
+        page.get_by_role("button", name="予約を申し込む").click()
+        expect(page.get_by_role("alert")).to_contain_text("入力内容に誤りがあります")
+        expect(page.locator("#id_email-error")).to_contain_text("name@example.jp")
+        expect(page.locator("#id_agree_terms-error")).to_have_text("予約するには利用規約への同意が必要です。")
+        expect(page.get_by_label("氏名")).to_have_value("山田 太郎")
+        page.screenshot(path=shots / "3-form-errors.png", full_page=True)
+        assert _fits_the_screen(page), "the booking form scrolls sideways at 375 px"
+        assert _small_targets(page) == []
 
-            page.get_by_label("メールアドレス").fill(EMAIL)
-            page.get_by_label("利用規約に同意します").check()
-            page.get_by_role("button", name="予約を申し込む").click()
+        page.get_by_label("メールアドレス").fill(EMAIL)
+        page.get_by_label("利用規約に同意します").check()
+        page.get_by_role("button", name="予約を申し込む").click()
 
-            expect(page.get_by_role("heading", level=1)).to_have_text("まだ予約は確定していません")
-            expect(page.locator(".notice")).to_contain_text(EMAIL)
-            page.screenshot(path=shots / "4-check-email.png", full_page=True)
+        expect(page.get_by_role("heading", level=1)).to_have_text("まだ予約は確定していません")
+        expect(page.locator(".notice")).to_contain_text(EMAIL)
+        page.screenshot(path=shots / "4-check-email.png", full_page=True)
 
-            confirm_url = _confirm_link_from_the_mailbox(page, server)
-            page.goto(confirm_url)
-            expect(page.get_by_role("heading", level=1)).to_have_text("予約を確定してください")
-            page.get_by_role("button", name="予約を確定する").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("予約が確定しました")
-            page.screenshot(path=shots / "5-confirmed.png", full_page=True)
-        finally:
-            browser.close()
+        confirm_url = _confirm_link_from_the_mailbox(page, server)
+        page.goto(confirm_url)
+        expect(page.get_by_role("heading", level=1)).to_have_text("予約を確定してください")
+        page.get_by_role("button", name="予約を確定する").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("予約が確定しました")
+        page.screenshot(path=shots / "5-confirmed.png", full_page=True)
+    finally:
+        context.close()
     assert console_errors == []
     assert hosts == {"127.0.0.1"}
 

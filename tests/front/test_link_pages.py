@@ -32,8 +32,10 @@ def test_it_confirms_when_the_button_is_pressed(client, fukuoka, clock):
     assert "予約を確定する</button>" not in html
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED
-    # Opening the link again shows the same answer and changes nothing.
-    assert "予約が確定しました" in page(client.get(url))
+    # Opening the link again changes nothing, and does not pretend it just happened.
+    again = page(client.get(url))
+    assert "<h1>予約は確定しています</h1>" in again
+    assert "この予約は 2026年12月1日（火）10:00 に確定しました。" in again
 
 
 def test_it_tells_the_user_when_the_confirmation_came_too_late(client, fukuoka, clock):

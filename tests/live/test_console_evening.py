@@ -19,7 +19,6 @@ Screenshots go to the test's tmp dir (shots/) and the day views also to /tmp/con
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -34,21 +33,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser_fixtures import require_browser
 from tests.live.mailflow import isolated_redis
 from tests.live.smtp import MailSink, Received
 from tests.live_server import ROOT, LiveServer, make_live_server
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
 JST = ZoneInfo("Asia/Tokyo")
@@ -144,22 +135,6 @@ print("RESULT " + json.dumps(state))
 """
 
 
-def _require_browser() -> None:
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the Playwright Python client is not installed"
-    if problem is None:
-        return
-    if os.environ.get("MADOGUCHI_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"MADOGUCHI_REQUIRE_BROWSER=1 but {problem}")
-    pytest.skip(f"browser test skipped: {problem}")
-
-
 def _hhmm(moment: datetime) -> str:
     return moment.strftime("%H:%M")
 
@@ -188,7 +163,7 @@ def sink() -> Iterator[MailSink]:
 
 @pytest.fixture
 def server(tmp_path: Path, sink: MailSink, s0: datetime) -> Iterator[LiveServer]:
-    _require_browser()
+    require_browser()
     times = sorted({_hhmm(s0 + timedelta(minutes=m)) for m in (-30, 0, 30)})
     toml = tmp_path / "evening-desk.toml"
     toml.write_text(
@@ -264,9 +239,9 @@ def _shot(page, folder: Path, name: str, *, share: bool = False) -> None:  # typ
 
 
 def test_a_counsellor_marks_the_evening_and_cancels_by_phone(
-    server: LiveServer, sink: MailSink, s0: datetime, shots: Path
+    browser: Any, server: LiveServer, sink: MailSink, s0: datetime, shots: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     _add_counsellor(server)
     ids = _book(server, s0)
@@ -281,90 +256,88 @@ def test_a_counsellor_marks_the_evening_and_cancels_by_phone(
     console_errors: list[str] = []
     hosts: set[str] = set()
     day_url = f"{server.url}/staff/{OFFICE}/day/{{}}/"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport=TABLET, locale="ja-JP")
-            context.on("request", lambda request: hosts.add(urlparse(request.url).hostname or request.url))
-            page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
-            page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    context = browser.new_context(viewport=TABLET, locale="ja-JP")
+    try:
+        context.on("request", lambda request: hosts.add(urlparse(request.url).hostname or request.url))
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+        page.on("pageerror", lambda exc: console_errors.append(str(exc)))
 
-            # /staff/ sends an anonymous visitor to the login page (SPEC §9).
-            page.goto(server.url + "/staff/")
-            assert urlparse(page.url).path == "/staff/login/", page.url
-            expect(page.get_by_role("heading", level=1)).to_have_text("職員ログイン")
-            _shot(page, shots, "01-login")
-            page.locator("#id_username").fill(USERNAME)
-            page.locator("#id_password").fill(PASSWORD)
-            page.get_by_role("button", name="ログイン").click()
+        # /staff/ sends an anonymous visitor to the login page (SPEC §9).
+        page.goto(server.url + "/staff/")
+        assert urlparse(page.url).path == "/staff/login/", page.url
+        expect(page.get_by_role("heading", level=1)).to_have_text("職員ログイン")
+        _shot(page, shots, "01-login")
+        page.locator("#id_username").fill(USERNAME)
+        page.locator("#id_password").fill(PASSWORD)
+        page.get_by_role("button", name="ログイン").click()
 
-            # A counsellor of one office lands on today's day view, with no second factor.
-            expect(page.get_by_role("heading", level=1)).to_contain_text("今日")
-            landed = urlparse(page.url).path
-            assert landed in (
-                f"/staff/{OFFICE}/day/{today.isoformat()}/",
-                f"/staff/{OFFICE}/day/{tomorrow.isoformat()}/",  # midnight passed since the setup
-            ), landed
-            if landed != f"/staff/{OFFICE}/day/{today.isoformat()}/":
-                page.goto(day_url.format(today.isoformat()))
-            card_a = page.locator(f"article#b-{ids['A']}")
-            card_b = page.locator(f"article#b-{ids['B']}")
-            expect(card_a.locator("h3")).to_have_text(PEOPLE["A"]["name"])
-            expect(card_b.locator("h3")).to_have_text(PEOPLE["B"]["name"])
-            expect(card_a.locator(".status")).to_have_text("確定")
-            expect(card_b.locator(".status")).to_have_text("確定")
-            expect(page.locator(f"article#b-{ids['C']}")).to_have_count(0)
-            _shot(page, shots, "02-today-before-marking", share=True)
-
-            # R8: A joined, B did not.
-            card_a.get_by_role("button", name="相談済み", exact=True).click()
-            expect(page.locator(".flash")).to_contain_text(
-                f"{PEOPLE['A']['name']} さんを「相談済み」にしました。"
-            )
-            expect(card_a.locator(".status")).to_have_text("相談済み")
-            expect(card_a).to_have_class("booking-card status-attended")
-            expect(card_a.get_by_role("button", name="無断欠席に訂正")).to_be_visible()
-
-            card_b.get_by_role("button", name="無断欠席", exact=True).click()
-            expect(page.locator(".flash")).to_contain_text(
-                f"{PEOPLE['B']['name']} さんを「無断欠席」にしました。"
-            )
-            expect(card_b.locator(".status")).to_have_text("無断欠席")
-            expect(card_b).to_have_class("booking-card status-no_show")
-            expect(card_b.get_by_role("button", name="相談済みに訂正")).to_be_visible()
-            expect(card_a.locator(".status")).to_have_text("相談済み")  # A untouched by B's mark
-            _shot(page, shots, "03-today-after-marking-1024x768", share=True)
-
-            # The same day view on a phone.
-            page.set_viewport_size(PHONE)
+        # A counsellor of one office lands on today's day view, with no second factor.
+        expect(page.get_by_role("heading", level=1)).to_contain_text("今日")
+        landed = urlparse(page.url).path
+        assert landed in (
+            f"/staff/{OFFICE}/day/{today.isoformat()}/",
+            f"/staff/{OFFICE}/day/{tomorrow.isoformat()}/",  # midnight passed since the setup
+        ), landed
+        if landed != f"/staff/{OFFICE}/day/{today.isoformat()}/":
             page.goto(day_url.format(today.isoformat()))
-            expect(card_b.locator(".status")).to_have_text("無断欠席")
-            _shot(page, shots, "04-today-after-marking-390x844", share=True)
-            phone_overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            page.set_viewport_size(TABLET)
-            page.goto(day_url.format(today.isoformat()))
+        card_a = page.locator(f"article#b-{ids['A']}")
+        card_b = page.locator(f"article#b-{ids['B']}")
+        expect(card_a.locator("h3")).to_have_text(PEOPLE["A"]["name"])
+        expect(card_b.locator("h3")).to_have_text(PEOPLE["B"]["name"])
+        expect(card_a.locator(".status")).to_have_text("確定")
+        expect(card_b.locator(".status")).to_have_text("確定")
+        expect(page.locator(f"article#b-{ids['C']}")).to_have_count(0)
+        _shot(page, shots, "02-today-before-marking", share=True)
 
-            # Tomorrow: C phones to cancel (R7: by phone, before the start).
-            page.get_by_role("link", name="次の日 →").click()
-            assert urlparse(page.url).path == f"/staff/{OFFICE}/day/{tomorrow.isoformat()}/", page.url
-            card_c = page.locator(f"article#b-{ids['C']}")
-            expect(card_c.locator(".status")).to_have_text("確定")
-            cancel = card_c.get_by_role("button", name=f"{PEOPLE['C']['name']} さんの予約をキャンセルする")
-            expect(cancel).to_be_hidden()
-            card_c.locator("details.confirm-cancel > summary", has_text="電話でキャンセル").click()
-            expect(cancel).to_be_visible()
-            _shot(page, shots, "05-tomorrow-cancel-opened", share=True)
-            pressed_at = time.monotonic()
-            cancel.click()
-            expect(page.locator(".flash")).to_contain_text("電話によるキャンセルとして取り消しました")
-            expect(card_c.locator(".status")).to_have_text("キャンセル")
-            expect(card_c).to_have_class("booking-card status-cancelled")
-            expect(card_c.locator(".facts")).to_contain_text("職員（本人からの電話）")
-            expect(card_c.locator("details.confirm-cancel")).to_have_count(0)
-            _shot(page, shots, "06-tomorrow-after-phone-cancel", share=True)
-        finally:
-            browser.close()
+        # R8: A joined, B did not.
+        card_a.get_by_role("button", name="相談済み", exact=True).click()
+        expect(page.locator(".flash")).to_contain_text(
+            f"{PEOPLE['A']['name']} さんを「相談済み」にしました。"
+        )
+        expect(card_a.locator(".status")).to_have_text("相談済み")
+        expect(card_a).to_have_class("booking-card status-attended")
+        expect(card_a.get_by_role("button", name="無断欠席に訂正")).to_be_visible()
+
+        card_b.get_by_role("button", name="無断欠席", exact=True).click()
+        expect(page.locator(".flash")).to_contain_text(
+            f"{PEOPLE['B']['name']} さんを「無断欠席」にしました。"
+        )
+        expect(card_b.locator(".status")).to_have_text("無断欠席")
+        expect(card_b).to_have_class("booking-card status-no_show")
+        expect(card_b.get_by_role("button", name="相談済みに訂正")).to_be_visible()
+        expect(card_a.locator(".status")).to_have_text("相談済み")  # A untouched by B's mark
+        _shot(page, shots, "03-today-after-marking-1024x768", share=True)
+
+        # The same day view on a phone.
+        page.set_viewport_size(PHONE)
+        page.goto(day_url.format(today.isoformat()))
+        expect(card_b.locator(".status")).to_have_text("無断欠席")
+        _shot(page, shots, "04-today-after-marking-390x844", share=True)
+        phone_overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        page.set_viewport_size(TABLET)
+        page.goto(day_url.format(today.isoformat()))
+
+        # Tomorrow: C phones to cancel (R7: by phone, before the start).
+        page.get_by_role("link", name="次の日 →").click()
+        assert urlparse(page.url).path == f"/staff/{OFFICE}/day/{tomorrow.isoformat()}/", page.url
+        card_c = page.locator(f"article#b-{ids['C']}")
+        expect(card_c.locator(".status")).to_have_text("確定")
+        cancel = card_c.get_by_role("button", name=f"{PEOPLE['C']['name']} さんの予約をキャンセルする")
+        expect(cancel).to_be_hidden()
+        card_c.locator("details.confirm-cancel > summary", has_text="電話でキャンセル").click()
+        expect(cancel).to_be_visible()
+        _shot(page, shots, "05-tomorrow-cancel-opened", share=True)
+        pressed_at = time.monotonic()
+        cancel.click()
+        expect(page.locator(".flash")).to_contain_text("電話によるキャンセルとして取り消しました")
+        expect(card_c.locator(".status")).to_have_text("キャンセル")
+        expect(card_c).to_have_class("booking-card status-cancelled")
+        expect(card_c.locator(".facts")).to_contain_text("職員（本人からの電話）")
+        expect(card_c.locator("details.confirm-cancel")).to_have_count(0)
+        _shot(page, shots, "06-tomorrow-after-phone-cancel", share=True)
+    finally:
+        context.close()
 
     # The cancellation notice reaches C by real SMTP within seconds (R7, SPEC §6).
     c_email = PEOPLE["C"]["email"]
