@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run worker test lint bench clean
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "madoguchi needs Python 3.11 or newer")'
@@ -12,12 +12,23 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $(STAMP)
 
+# axe-core for the accessibility checks, exactly as package-lock.json pins it.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js and npm for axe-core (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve
 
-test: $(STAMP)
+# A task worker of its own (docs/deploy.md): app nodes then run `manage.py serve --no-worker`.
+worker: $(STAMP)
+	$(PY) manage.py run_worker
+
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -29,4 +40,4 @@ bench: $(STAMP)
 	$(PY) -m bench.load
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

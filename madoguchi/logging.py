@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import unquote
@@ -52,3 +53,19 @@ class RedactTokens(logging.Filter):
         elif record.args:
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
+
+
+LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class UTCFormatter(logging.Formatter):
+    """Every line starts with its time in UTC, ISO 8601 (`2026-12-01T08:15:00.123Z`).
+
+    One zone for every process (app nodes, workers, gunicorn itself), whatever the host's.
+    """
+
+    def __init__(self, fmt: str | None = LINE_FORMAT, datefmt: str | None = None, **kwargs: Any) -> None:
+        super().__init__(fmt, datefmt, **kwargs)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"

@@ -8,3 +8,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("front.urls")),
 ]
+
+# The site's own error pages; under /api/ the JSON error envelope (SPEC §6).
+handler400 = "madoguchi.error_views.bad_request"
+handler403 = "madoguchi.error_views.permission_denied"
+handler404 = "madoguchi.error_views.page_not_found"
+handler500 = "madoguchi.error_views.server_error"

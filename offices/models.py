@@ -77,10 +77,11 @@ class Office(models.Model):
         return ZoneInfo(self.timezone)
 
     def slot_rules(self) -> list[SlotRule]:
-        return [rule.as_rule() for rule in self.rules.all()]
+        # Ordered here, not by Meta.ordering, which would join the office table for its code.
+        return [rule.as_rule() for rule in self.rules.order_by("position", "pk")]
 
     def closed_dates(self, first: date, last: date) -> dict[date, str]:
-        rows = self.closures.filter(date__gte=first, date__lte=last)
+        rows = self.closures.filter(date__gte=first, date__lte=last).order_by()
         return {row.date: row.reason for row in rows}
 
 

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 from offices.models import Office, TermsVersion
 from offices.national_holidays import national_holidays
-from offices.schedule import Slot, slots_between
+from offices.schedule import Slot
+from offices.schedule_cache import schedule
 from offices.terms import terms_in_force
 
 
@@ -23,7 +24,8 @@ def scheduled_slots(office: Office, *, first: date, last: date) -> list[Slot]:
     """The office's slots on these dates, closed days left out (R1–R3)."""
     if last < first:
         return []
-    return slots_between(
+    # Rules and closures are read fresh each time; only the engine's answer is remembered.
+    return schedule(
         rules=office.slot_rules(),
         first=first,
         last=last,

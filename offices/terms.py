@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from offices.models import Office, PublishedTermsError, TermsVersion
 
@@ -57,10 +57,22 @@ def publish_standard_terms(directory: Path = STANDARD_DIR) -> list[str]:
     return published
 
 
+class Unset:
+    """No value given (None is a value: no terms in force)."""
+
+
+UNSET = Unset()
+
+
 def terms_in_force(office: Office, *, today: date) -> TermsVersion | None:
     """R4/R12: the office's own newest version in effect, else the standard one."""
-    in_effect = TermsVersion.objects.filter(effective_date__lte=today).order_by("-effective_date", "-pk")
-    return in_effect.filter(office=office).select_related("office").first() or in_effect.standard().first()
+    # One query: the office's own versions sort before the standard ones (office NULL).
+    return (
+        TermsVersion.objects.filter(Q(office=office) | Q(office__isnull=True), effective_date__lte=today)
+        .order_by(F("office").asc(nulls_last=True), "-effective_date", "-pk")
+        .select_related("office")
+        .first()
+    )
 
 
 def terms_by_version(office: Office, version: str) -> TermsVersion | None:
@@ -71,9 +83,15 @@ def terms_by_version(office: Office, version: str) -> TermsVersion | None:
     )
 
 
-def next_terms(office: Office, *, today: date) -> TermsVersion | None:
-    """R12: the version that will replace today's, once published and not yet in force."""
-    current = terms_in_force(office, today=today)
+def next_terms(
+    office: Office, *, today: date, current: TermsVersion | Unset | None = UNSET
+) -> TermsVersion | None:
+    """R12: the version that will replace today's, once published and not yet in force.
+
+    `current` saves a query when the caller already has today's terms_in_force.
+    """
+    if isinstance(current, Unset):
+        current = terms_in_force(office, today=today)
     coming = (
         TermsVersion.objects.filter(effective_date__gt=today)
         .filter(Q(office=office) | Q(office__isnull=True))

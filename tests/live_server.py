@@ -57,6 +57,8 @@ class LiveServer:
     process: subprocess.Popen[bytes] | None = None
     pg_name: str | None = None
     log_path: Path = field(default_factory=Path)
+    # A task worker of its own (`manage.py run_worker`), beside a `serve --no-worker`.
+    worker_process: subprocess.Popen[bytes] | None = None
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -89,15 +91,37 @@ class LiveServer:
                 time.sleep(0.2)
         raise RuntimeError(f"server did not answer in {timeout}s: {self.log()}")
 
+    @property
+    def worker_log_path(self) -> Path:
+        return self.log_path.with_name("worker.log")
+
+    def start_worker(self, *args: str) -> None:
+        """`manage.py run_worker` as a process of its own (its log: worker_log_path)."""
+        with self.worker_log_path.open("ab") as log:
+            self.worker_process = subprocess.Popen(
+                [sys.executable, "manage.py", "run_worker", *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def worker_log(self) -> str:
+        path = self.worker_log_path
+        return path.read_text(errors="replace") if path.exists() else ""
+
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        for process in (self.process, self.worker_process):
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
         self.process = None
+        self.worker_process = None
 
     def close(self) -> None:
         self.stop()
@@ -108,15 +132,27 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
 
-def make_live_server(tmp: Path, *, offices_toml: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
-    """Create the database and load the offices; call .start() to serve."""
+def make_live_server(
+    tmp: Path,
+    *,
+    offices_toml: Path,
+    extra_env: dict[str, str] | None = None,
+    database_url: str | None = None,
+) -> LiveServer:
+    """Create the database and load the offices; call .start() to serve.
+
+    With `database_url`, the server uses that database as it is (another server's, say:
+    the caller creates and drops it) and nothing is migrated or loaded.
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
     pg_name = None
-    if uses_postgres():
-        database_url, pg_name = _fresh_postgres_database()
-    else:
-        database_url = f"sqlite:///{tmp / 'live.sqlite3'}"
+    shared = database_url is not None
+    if database_url is None:
+        if uses_postgres():
+            database_url, pg_name = _fresh_postgres_database()
+        else:
+            database_url = f"sqlite:///{tmp / 'live.sqlite3'}"
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "madoguchi.settings",
@@ -127,6 +163,7 @@ def make_live_server(tmp: Path, *, offices_toml: Path, extra_env: dict[str, str]
             "SECRET_KEY": "live-test-" + uuid.uuid4().hex,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "MADOGUCHI_SECURE_COOKIES": "0",
+            "MADOGUCHI_PLAIN_HTTP": "1",  # SPEC §3: plain http with DEBUG off, no https redirect
             "MADOGUCHI_RATE_LIMITS": "off",
             "MADOGUCHI_BASE_URL": f"http://127.0.0.1:{port}",
             # With REDIS_URL set, a queue of its own: no stale jobs from other runs.
@@ -134,9 +171,15 @@ def make_live_server(tmp: Path, *, offices_toml: Path, extra_env: dict[str, str]
         }
     )
     env.update(extra_env or {})
+    if env["DEBUG"] != "1" and not env.get("EMAIL_HOST"):
+        # With DEBUG off `serve` refuses to start without a mail relay (SPEC §3). Tests that
+        # read the mail pass their SMTP sink's address; for the others, a port nothing
+        # listens on: the worker's sends fail and are retried, which those tests ignore.
+        env.update({"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(free_port())})
     server = LiveServer(
         url=f"http://127.0.0.1:{port}", env=env, var_dir=tmp, pg_name=pg_name, log_path=tmp / "server.log"
     )
-    server.manage("migrate", "--noinput", "-v0")
-    server.manage("load_offices", str(offices_toml))
+    if not shared:
+        server.manage("migrate", "--noinput", "-v0")
+        server.manage("load_offices", str(offices_toml))
     return server

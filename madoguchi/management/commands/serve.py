@@ -1,4 +1,8 @@
-"""Serve the site and run the background worker side by side (`make run`)."""
+"""Serve the site: gunicorn, and unless `--no-worker`, the task worker beside it.
+
+`make run` uses it with its worker (one machine, embedded default). An app node of a
+larger deployment runs `serve --no-worker`, and the workers run `run_worker` apart.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,33 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
+
+from madoguchi.access_log import ACCESS_FORMAT
+from madoguchi.production import require_secret_key
 
 
 class Command(BaseCommand):
-    help = "Run the web server (gunicorn) and the task worker (huey) until stopped."
+    help = "Run the web server (gunicorn) and, unless --no-worker, the task worker, until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=f"127.0.0.1:{settings.PORT}")
-        parser.add_argument("--web-workers", type=int, default=2)
-        parser.add_argument("--threads", type=int, default=8)
-        parser.add_argument("--no-worker", action="store_true", help="serve only, no background worker")
+        parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+        parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn process")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="serve only; the task worker runs apart (run_worker)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_secret_key()
+        if not settings.DEBUG:
+            # Production refuses to start on a deploy error, e.g. no mail relay (SPEC §3):
+            # SystemCheckError ends the command with the messages and exit status 1.
+            self.check(include_deployment_checks=True, display_num_errors=True)
+        # Hashed static files for WhiteNoise; unchanged files are skipped, so a restart is quick.
+        call_command("collectstatic", interactive=False, verbosity=0)
         python = sys.executable
         web = [
             python, "-m", "gunicorn", "madoguchi.wsgi",
@@ -30,29 +48,25 @@ class Command(BaseCommand):
             "--workers", str(options["web_workers"]),
             "--threads", str(options["threads"]),
             "--worker-class", "gthread",
+            "--logger-class", "madoguchi.access_log.Logger",
             "--access-logfile", "-",
+            "--access-logformat", ACCESS_FORMAT,
             "--graceful-timeout", "10",
             "--no-control-socket",  # one fixed path per machine would clash between servers
         ]  # fmt: skip
-        # Poll the queue at least every half second: mail leaves within seconds.
-        worker = [
-            python,
-            "manage.py",
-            "run_huey",
-            "--workers",
-            "2",
-            "--worker-type",
-            "thread",
-            "--delay",
-            "0.1",
-            "--max-delay",
-            "0.5",
-            "--flush-locks",
-        ]
-        children = [subprocess.Popen(web, env=os.environ.copy())]
-        if not options["no_worker"]:
-            children.append(subprocess.Popen(worker, env=os.environ.copy()))
         self.stdout.write(f"madoguchi: serving http://{options['bind']}/ (Ctrl-C stops)")
+        if options["no_worker"]:
+            # An app node: become gunicorn, rather than keep a second copy of Django in memory
+            # only to wait for it (signals then reach gunicorn itself).
+            self.stdout.flush()
+            connections.close_all()
+            os.execv(python, web)
+        # One machine, one worker: it may clear huey locks a killed worker left behind.
+        worker = [python, "manage.py", "run_worker", "--flush-locks"]
+        children = [
+            subprocess.Popen(web, env=os.environ.copy()),
+            subprocess.Popen(worker, env=os.environ.copy()),
+        ]
 
         def stop(signum: int, frame: object) -> None:
             raise KeyboardInterrupt
@@ -64,9 +78,10 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # SIGTERM is a graceful stop for both: requests and tasks under way finish.
             for child in children:
                 if child.poll() is None:
-                    child.send_signal(signal.SIGINT if child.args is worker else signal.SIGTERM)
+                    child.send_signal(signal.SIGTERM)
             for child in children:
                 try:
                     child.wait(timeout=15)
