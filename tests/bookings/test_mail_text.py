@@ -32,6 +32,7 @@ def rendered(booking, kind):
 @pytest.fixture
 def ampersand_office(fukuoka):
     fukuoka.name = "A&B <テスト>"
+    fukuoka.name_en = ""  # English mail shows it too
     fukuoka.save()
     return fukuoka
 
@@ -76,6 +77,8 @@ def test_it_names_the_office_in_english_in_english_mail(fukuoka):
 
 
 def test_it_marks_a_japanese_only_office_name_as_japanese_in_english_mail(fukuoka):
+    fukuoka.name_en = ""
+    fukuoka.save()
     booking = confirm(hold(fukuoka, START, now=DAY_BEFORE, language="en"), now=DAY_BEFORE)
     _, html = rendered(booking, MailKind.COMPLETION)
     assert '<span lang="ja">ハローワークプラザ福岡</span>' in html

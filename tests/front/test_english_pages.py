@@ -27,6 +27,9 @@ def english(text: str) -> str:
 
 @pytest.fixture
 def public_pages(client, fukuoka, clock):
+    # The demo office has an English name; these pages show an office without one.
+    fukuoka.name_en = ""
+    fukuoka.save()
     pending = hold(fukuoka, jst(2026, 12, 1, 18, 15), now=NOW, email="p@example.jp", phone="080-1111-2222")
     later = confirmed(fukuoka, jst(2026, 12, 3, 17, 15), now=NOW, email="c@example.jp", phone="080-3333-4444")
     return {
