@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.live.crowd import post_at_once
 from tests.live_server import LiveServer, make_live_server
 
 pytestmark = pytest.mark.live
@@ -71,35 +71,11 @@ def applicant(number: int) -> dict[str, Any]:
 
 def race(server: LiveServer, *, start: str, first_applicant: int) -> list[tuple[int, Any]]:
     """CLIENTS threads, each with its own connection, post at the same moment."""
-    url = urlsplit(server.url)
-    barrier = threading.Barrier(CLIENTS)
-    answers: list[tuple[int, Any]] = [(0, "no answer")] * CLIENTS
-
-    def client(i: int) -> None:
-        body = json.dumps({"office": OFFICE, "start": start, **applicant(first_applicant + i)})
-        conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
-        try:
-            conn.connect()
-            barrier.wait(timeout=30)
-            conn.request("POST", "/api/v1/bookings", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            raw = response.read()
-            try:
-                answers[i] = (response.status, json.loads(raw))
-            except ValueError:
-                answers[i] = (response.status, raw[:500])
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions below
-            answers[i] = (0, repr(exc))
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "clients still waiting after 120 s"
-    return answers
+    posts = [
+        (server.url, "/api/v1/bookings", {"office": OFFICE, "start": start, **applicant(first_applicant + i)})
+        for i in range(CLIENTS)
+    ]
+    return [(a.status, a.body) for a in post_at_once(posts)]
 
 
 def bookings_in_database(server: LiveServer, start: str) -> list[list[Any]]:

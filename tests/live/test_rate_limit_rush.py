@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from madoguchi import ratelimits
+from tests.live.crowd import post_at_once
 from tests.live.mailflow import isolated_redis
 from tests.live_server import LiveServer, make_live_server
 
@@ -82,12 +82,10 @@ def open_slots(server: LiveServer) -> list[dict[str, Any]]:
 
 
 def rush(server: LiveServer, starts: list[str]) -> list[tuple[int, dict[str, str], Any]]:
-    url = urlsplit(server.url)
-    barrier = threading.Barrier(CLIENTS)
-    answers: list[tuple[int, dict[str, str], Any]] = [(0, {}, "no answer")] * CLIENTS
-
-    def client(i: int) -> None:
-        body = json.dumps(
+    posts = [
+        (
+            server.url,
+            "/api/v1/bookings",
             {
                 "office": OFFICE,
                 "start": starts[i],
@@ -95,32 +93,11 @@ def rush(server: LiveServer, starts: list[str]) -> list[tuple[int, dict[str, str
                 "email": f"hoarder{i}@example.jp",
                 "phone": f"090-3{i // 10000:03d}-{i % 10000:04d}",
                 "agree_terms": True,
-            }
+            },
         )
-        conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
-        try:
-            conn.connect()
-            barrier.wait(timeout=30)
-            conn.request("POST", "/api/v1/bookings", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            raw = response.read()
-            headers = {k.lower(): v for k, v in response.getheaders()}
-            try:
-                answers[i] = (response.status, headers, json.loads(raw))
-            except ValueError:
-                answers[i] = (response.status, headers, raw[:500])
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions below
-            answers[i] = (0, {}, repr(exc))
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "clients still waiting after 120 s"
-    return answers
+        for i in range(CLIENTS)
+    ]
+    return [(a.status, a.headers, a.body) for a in post_at_once(posts)]
 
 
 def test_sixty_posts_from_one_address_end_in_429s_with_retry_after(server: LiveServer) -> None:

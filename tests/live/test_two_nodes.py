@@ -17,7 +17,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import threading
 import time
 import uuid
 from collections import Counter
@@ -33,6 +32,7 @@ import pytest
 import redis
 
 from madoguchi.worker import CLAIM_PREFIX, claim_key, minute_of
+from tests.live.crowd import post_at_once
 from tests.live.mailflow import Client, csrf_token, only_link, token_of
 from tests.live.smtp import MailSink, Received
 from tests.live_server import LiveServer, make_live_server, suite_database_url, uses_postgres
@@ -165,35 +165,11 @@ def applicant(number: int) -> dict[str, Any]:
 
 def race(nodes: tuple[LiveServer, LiveServer], *, start: str) -> list[tuple[int, Any]]:
     """CLIENTS threads, half on each node, each with its own connection, post at one moment."""
-    barrier = threading.Barrier(CLIENTS)
-    answers: list[tuple[int, Any]] = [(0, "no answer")] * CLIENTS
-
-    def client(i: int) -> None:
-        url = urlsplit(nodes[i % 2].url)
-        body = json.dumps({"office": OFFICE, "start": start, **applicant(i)})
-        conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
-        try:
-            conn.connect()
-            barrier.wait(timeout=30)
-            conn.request("POST", "/api/v1/bookings", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            raw = response.read()
-            try:
-                answers[i] = (response.status, json.loads(raw))
-            except ValueError:
-                answers[i] = (response.status, raw[:500])
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            answers[i] = (0, repr(exc))
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "clients still waiting after 120 s"
-    return answers
+    posts = [
+        (nodes[i % 2].url, "/api/v1/bookings", {"office": OFFICE, "start": start, **applicant(i)})
+        for i in range(CLIENTS)
+    ]
+    return [(a.status, a.body) for a in post_at_once(posts)]
 
 
 def rows(node: LiveServer, start: str) -> list[list[Any]]:
