@@ -46,8 +46,10 @@ class Rule:
     window: int  # seconds
 
 
-# Every booking POST from one address, the form and the API together, valid or not.
-BOOK = Rule("book", 20, 60 * 60)
+# Every booking POST from one address, the form and the API together, valid or not. Many
+# phones share one IPv4 address behind a carrier's NAT, so this is generous for people and
+# still far below what a bot needs: the hold cap below is what stops hoarding.
+BOOK = Rule("book", 30, 60 * 60)
 # Booking requests that passed validation, per recipient: nobody can have the confirmation
 # mail sent to one address over and over. A typo does not count (it never reaches here).
 RECIPIENT = Rule("recipient", 5, 60 * 60)
@@ -56,7 +58,7 @@ CONFIRM = Rule("confirm", 60, 10 * 60)
 CANCEL = Rule("cancel", 60, 10 * 60)
 # Slot hoarding: un-expired pending holds created from one address (/64) at a time,
 # counted in the bookings table (bookings.services.check_pending_holds).
-PENDING_HOLDS_PER_ADDRESS = 3
+PENDING_HOLDS_PER_ADDRESS = 5
 
 
 def enabled() -> bool:
