@@ -192,6 +192,8 @@ def bookings_create(request: HttpRequest) -> JsonResponse:
         fields.update(problems)
         raise errors.Invalid(fields=fields)
     assert start is not None
+    from madoguchi.access_records import record_now  # here: that module imports this one
+
     # SPEC §6 "Who is known": the same answer whether or not a seat was taken.
     answer = booking_request(
         office=office,
@@ -200,6 +202,8 @@ def bookings_create(request: HttpRequest) -> JsonResponse:
         language=translation.get_language() or "ja",
         now=now,
         origin=ratelimits.origin_of(request),
+        # R10: the access record, in the hold's own transaction.
+        record=functools.partial(record_now, request, status=201, office_id=office.pk),
     )
     return _json(
         {"id": answer.id, "status": answer.status, "expires_at": _iso(answer.expires_at, office)},

@@ -17,3 +17,5 @@ class OfficesConfig(AppConfig):
     def ready(self) -> None:
         # The standard terms ship with the code, so `migrate` publishes them (SPEC §4).
         post_migrate.connect(_publish_standard_terms, sender=self, dispatch_uid="publish_standard_terms")
+        # What each process remembers of an office's timetable forgets this process's own writes.
+        from offices import timetable  # noqa: F401
