@@ -159,8 +159,9 @@ def booking_hold(
     A person already known at the office (SPEC §6) takes no seat: the address on file is
     mailed, then errors.KnownPerson is raised for booking_request to answer like a hold.
     `origin` is the keyed hash of the client's address (madoguchi.ratelimits.origin_of).
-    `record`, if given, is called inside the hold's transaction once the hold (or the known
-    person's notice) is written: the request's access record (R10), so that both are one write.
+    `record`, if given, is called first thing inside the hold's transaction: the request's
+    access record (R10), so that the hold and its record are one write (if the transaction
+    rolls back, the record goes with it, and the access-record middleware writes it again).
     """
     slot, terms_id = _bookable(office, start=start, now=now)
     # Per recipient, and only once the request is valid: a typo locks nobody out.
@@ -168,6 +169,9 @@ def booking_hold(
     known: Known | None = None
     try:
         with transaction.atomic(durable=True):
+            if record is not None:
+                # Before the lock, to keep the lock short; gone with the hold if it rolls back.
+                record()
             # Serialise the office's bookings: FOR UPDATE on PostgreSQL; on
             # SQLite the IMMEDIATE transaction already holds the write lock.
             if connection.features.has_select_for_update:
@@ -217,8 +221,6 @@ def booking_hold(
                     origin=origin,
                 )
                 queue_mail(booking, MailKind.CONFIRM_REQUEST, now=now)
-            if record is not None:
-                record()
     except IntegrityError as exc:
         # The seat constraint caught a race the lock did not: still a clean answer.
         raise errors.SlotFull() from exc

@@ -207,14 +207,13 @@ def _ip_address(request: HttpRequest) -> str | None:
 def record_access(request: HttpRequest, response: HttpResponse, *, at: datetime) -> AccessRecord | None:
     """Write the record of this request, if it is one that R10 asks to record."""
     written: AccessRecord | None = getattr(request, WRITTEN_ATTRIBUTE, None)
-    if written is not None:
-        if written.status_code == response.status_code:
-            return written
-        # Answered otherwise than the record said; and if its transaction was rolled back after
-        # all, nothing is updated and the record is written afresh below.
-        if AccessRecord.objects.filter(pk=written.pk).update(status_code=response.status_code):
-            written.status_code = response.status_code
-            return written
+    if written is not None and (
+        # Answered otherwise than the record says: its transaction was rolled back (a full slot,
+        # say), and the record is written afresh below; or the answer failed after the hold was
+        # made, and the record (never changed, like every record) stands for the request.
+        written.status_code == response.status_code or AccessRecord.objects.filter(pk=written.pk).exists()
+    ):
+        return written
     login: StaffLogin | None = getattr(request, LOGIN_ATTRIBUTE, None)
     match = request.resolver_match
     endpoint = ENDPOINTS.get(match.func) if match is not None else None
@@ -240,14 +239,22 @@ def record_now(request: HttpRequest, *, status: int, office_id: int) -> None:
 
     The booking endpoints have it called inside the hold's transaction (booking_hold's
     `record`), so that the hold and its record are one write. The middleware then writes
-    nothing more, unless the answer turned out otherwise: then it corrects the record.
+    nothing more, unless that transaction was rolled back (a full slot, say): then it writes
+    the record again, with the answer given.
     """
     match = request.resolver_match
     endpoint = ENDPOINTS.get(match.func) if match is not None else None
     if endpoint is None or (endpoint.methods is not None and request.method not in endpoint.methods):
         return
     at = getattr(request, AT_ATTRIBUTE, None) or timezone.now()
-    record = _write(request, kind=endpoint.kind, status=status, found=Found(office_id=office_id), at=at)
+    try:
+        with transaction.atomic():  # a savepoint: a failed write leaves the hold's transaction whole
+            record = _write(
+                request, kind=endpoint.kind, status=status, found=Found(office_id=office_id), at=at
+            )
+    except Exception as exc:  # noqa: BLE001 - a lost record must not become a lost booking
+        log.error("access record not written: %s", type(exc).__name__)
+        return  # the middleware tries again once the answer is known
     setattr(request, WRITTEN_ATTRIBUTE, record)
 
 
