@@ -24,6 +24,7 @@ from bookings.normalize import has_control_characters
 from bookings.selectors import slot_availability
 from madoguchi import ratelimits
 from offices.models import Office
+from offices.services import office_by_code
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # The shape of Office.code: anything else names no office, and is never sent to the
@@ -108,7 +109,7 @@ def offices(request: HttpRequest) -> JsonResponse:
 
 
 def _office(code: str) -> Office:
-    office = Office.objects.filter(code=code).first() if OFFICE_CODE.fullmatch(code) else None
+    office = office_by_code(code) if OFFICE_CODE.fullmatch(code) else None
     if office is None:
         raise errors.NotFound(_("その窓口は見つかりません。"))
     return office

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import Expression, Field, QuerySet
+from django.db.models import Expression, Field, Model, QuerySet
+
+M = TypeVar("M", bound=Model)
 
 
 class Param(Expression):
@@ -46,24 +48,40 @@ class Prepared:
     def __init__(self, build: Callable[[], QuerySet[Any, Any]], *, using: str = "default") -> None:
         self.build = build
         self.using = using
-        self._compiled: dict[str, tuple[str, list[Any]]] = {}
+        self._compiled: dict[str, tuple[str, list[Any], dict[int, Any]]] = {}
         self._lock = threading.Lock()
 
-    def _sql(self, connection: Any) -> tuple[str, list[Any]]:
+    def _sql(self, connection: Any) -> tuple[str, list[Any], dict[int, Any]]:
         key = connection.vendor
         found = self._compiled.get(key)
         if found is None:
             with self._lock:
-                query = self.build().query
-                found = self._compiled[key] = query.get_compiler(connection=connection).as_sql()
+                compiler = self.build().query.get_compiler(connection=connection)
+                sql, params = compiler.as_sql()
+                # What turns the database's values into Python ones, as a queryset would.
+                converters = compiler.get_converters([column for column, _, _ in compiler.select])
+                found = self._compiled[key] = (sql, list(params), converters)
         return found
 
     def one(self, **values: Any) -> tuple[Any, ...] | None:
-        """The first row, as the database returns it (no conversion to Python values)."""
+        """The first row, its values converted as the queryset would convert them."""
         connection = connections[self.using]
-        sql, params = self._sql(connection)
+        sql, params, converters = self._sql(connection)
         filled = [p.value(values, connection) if isinstance(p, _Slot) else p for p in params]
         with connection.cursor() as cursor:
             cursor.execute(sql, filled)
             row = cursor.fetchone()
-        return tuple(row) if row is not None else None
+        if row is None:
+            return None
+        row = list(row)
+        for position, (functions, expression) in converters.items():
+            for function in functions:
+                row[position] = function(row[position], expression, connection)
+        return tuple(row)
+
+    def instance(self, model: type[M], **values: Any) -> M | None:
+        """The first row as a `model` instance: for a build() of model.objects.filter(…)."""
+        row = self.one(**values)
+        if row is None:
+            return None
+        return model.from_db(self.using, [f.attname for f in model._meta.concrete_fields], row)

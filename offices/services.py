@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.db.models import CharField
+
+from madoguchi.prepared import Param, Prepared
 from offices.models import Office, TermsVersion
 from offices.national_holidays import national_holidays
 from offices.schedule import Slot
 from offices.schedule_cache import schedule
 from offices.terms import terms_in_force
 from offices.timetable import timetable
+
+# The API's booking and slots read look their office up on every request: a prepared query.
+_OFFICE_BY_CODE = Prepared(lambda: Office.objects.filter(code=Param("code", CharField())).order_by())
+
+
+def office_by_code(code: str) -> Office | None:
+    return _OFFICE_BY_CODE.instance(Office, code=code)
 
 
 def office_today(office: Office, *, now: datetime) -> date:
