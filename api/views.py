@@ -24,6 +24,7 @@ from bookings.normalize import has_control_characters
 from bookings.selectors import slot_availability
 from madoguchi import ratelimits
 from offices.models import Office
+from offices.services import office_by_code
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # The shape of Office.code: anything else names no office, and is never sent to the
@@ -108,7 +109,7 @@ def offices(request: HttpRequest) -> JsonResponse:
 
 
 def _office(code: str) -> Office:
-    office = Office.objects.filter(code=code).first() if OFFICE_CODE.fullmatch(code) else None
+    office = office_by_code(code) if OFFICE_CODE.fullmatch(code) else None
     if office is None:
         raise errors.NotFound(_("その窓口は見つかりません。"))
     return office
@@ -192,6 +193,8 @@ def bookings_create(request: HttpRequest) -> JsonResponse:
         fields.update(problems)
         raise errors.Invalid(fields=fields)
     assert start is not None
+    from madoguchi.access_records import record_now  # here: that module imports this one
+
     # SPEC §6 "Who is known": the same answer whether or not a seat was taken.
     answer = booking_request(
         office=office,
@@ -200,6 +203,8 @@ def bookings_create(request: HttpRequest) -> JsonResponse:
         language=translation.get_language() or "ja",
         now=now,
         origin=ratelimits.origin_of(request),
+        # R10: the access record, in the hold's own transaction.
+        record=functools.partial(record_now, request, status=201, office_id=office.pk),
     )
     return _json(
         {"id": answer.id, "status": answer.status, "expires_at": _iso(answer.expires_at, office)},

@@ -8,6 +8,7 @@ or the same "check your email" page.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,12 +46,28 @@ def decoy_answer(*, office: Office, start: datetime, end: datetime, email: str, 
 
 
 def booking_request(
-    *, office: Office, start: datetime, applicant: Applicant, language: str, now: datetime, origin: str = ""
+    *,
+    office: Office,
+    start: datetime,
+    applicant: Applicant,
+    language: str,
+    now: datetime,
+    origin: str = "",
+    record: Callable[[], object] | None = None,
 ) -> HoldAnswer:
-    """The public way to ask for a hold (form and API): a known person gets a hold's answer."""
+    """The public way to ask for a hold (form and API): a known person gets a hold's answer.
+
+    `record` goes to booking_hold: written in the hold's transaction (the access record, R10).
+    """
     try:
         booking = booking_hold(
-            office=office, start=start, applicant=applicant, language=language, now=now, origin=origin
+            office=office,
+            start=start,
+            applicant=applicant,
+            language=language,
+            now=now,
+            origin=origin,
+            record=record,
         )
     except errors.KnownPerson as known:
         return decoy_answer(office=office, start=known.start, end=known.end, email=applicant.email, now=now)

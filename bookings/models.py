@@ -29,12 +29,12 @@ class Status(models.TextChoices):
 SEAT_HOLDING = [Status.PENDING, Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]
 
 
-def holds_seat(now: datetime) -> models.Q:
+def holds_seat(now: datetime | models.Expression) -> models.Q:
     """The one definition of a booking that holds its seat at `now`.
 
     A pending hold counts until it expires (R5), whether or not the worker has
     marked it; every other seat-holding status counts, including attended or
-    no-show marked a little before the start.
+    no-show marked a little before the start. `now` may be a madoguchi.prepared.Param.
     """
     return models.Q(status=Status.PENDING, expires_at__gt=now) | models.Q(
         status__in=[Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW]

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
-from bookings.models import SEAT_HOLDING, Booking, holds_seat
+from bookings.models import SEAT_HOLDING, Booking, Refusal, holds_seat
+from madoguchi.prepared import Param, Prepared
 from offices.models import Office
 from offices.schedule import Slot
 from offices.services import bookable_slots
@@ -45,10 +61,72 @@ def slot_availability(
     ]
 
 
-def free_seat(office: Office, slot: Slot, *, now: datetime) -> int | None:
+@dataclass(frozen=True)
+class HoldFacts:
+    """What a hold must know, read in one query under the office lock (bookings.services)."""
+
+    revision: int  # the office's (offices.timetable): has its timetable changed since?
+    refused: bool  # R9: a refusal in force matches the email or the phone
+    existing: uuid.UUID | None  # SPEC §6: pk of the person's first active booking at the office
+    holding: int  # bookings holding a seat of the slot now (holds_seat)
+    top: int  # the highest seat number any seat-holding row of the slot occupies, lapsed holds too
+
+
+def _hold_facts_query() -> QuerySet[Any, Any]:
+    now = Param("now", DateTimeField())
+    office_id = Param("office_id", BigIntegerField())
+    same_person = Q(email_key=Param("email_key", CharField())) | Q(phone_key=Param("phone_key", CharField()))
+    refusals = Refusal.objects.filter(same_person, office_id=office_id, lifted_at__isnull=True)
+    # The person's active bookings at the office (SPEC §6), as bookings.services.active_bookings.
+    active = Booking.objects.filter(holds_seat(now), same_person, office_id=office_id, start__gt=now)
+    seats = Booking.objects.filter(
+        office_id=office_id, start=Param("start", DateTimeField()), status__in=SEAT_HOLDING
+    )
+    per_office = seats.order_by().values("office")
+    return (
+        Office.objects.filter(pk=office_id)
+        .annotate(
+            refused=Exists(refusals),
+            existing=Subquery(active.order_by("start").values("pk")[:1]),
+            holding=Coalesce(
+                Subquery(per_office.filter(holds_seat(now)).annotate(n=Count("pk")).values("n")),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+            top=Coalesce(
+                Subquery(per_office.annotate(m=Max("seat")).values("m")),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .values_list("revision", "refused", "existing", "holding", "top")
+        .order_by()
+    )
+
+
+_HOLD_FACTS = Prepared(_hold_facts_query)
+
+
+def hold_facts(office: Office, slot: Slot, *, email_key: str, phone_key: str, now: datetime) -> HoldFacts:
+    row = _HOLD_FACTS.one(
+        office_id=office.pk, start=slot.start, email_key=email_key, phone_key=phone_key, now=now
+    )
+    if row is None:
+        raise Office.DoesNotExist(office.pk)
+    revision, refused, existing, holding, top = row
+    return HoldFacts(
+        revision=revision,
+        refused=bool(refused),
+        existing=None if existing is None else Booking._meta.pk.to_python(existing),
+        holding=holding,
+        top=top,
+    )
+
+
+def free_seat(office: Office, slot: Slot, *, now: datetime, facts: HoldFacts | None = None) -> int | None:
     """The seat number a new hold in `slot` takes, or None when the slot is full.
 
-    Call under the office lock. Full means as many bookings holding a seat at `now` as the
+    Call under the office lock, with the slot's `facts` when they were just read there. Full means as many bookings holding a seat at `now` as the
     slot has seats (holds_seat: a lapsed pending hold no longer counts). The number must also
     be free of every row the one_booking_per_seat constraint covers, lapsed holds included:
     usually the next number above the highest; else a gap; else lapsed holds of the slot are
@@ -57,10 +135,13 @@ def free_seat(office: Office, slot: Slot, *, now: datetime) -> int | None:
     from bookings.services import expire_due_holds  # bookings.services imports this module
 
     rows = Booking.objects.filter(office=office, start=slot.start, status__in=SEAT_HOLDING)
-    counts = rows.aggregate(holding=Count("pk", filter=holds_seat(now)), top=Max("seat"))
-    if counts["holding"] >= slot.capacity:
+    if facts is None:
+        counts = rows.aggregate(holding=Count("pk", filter=holds_seat(now)), top=Max("seat"))
+        holding, top = counts["holding"], counts["top"] or 0
+    else:
+        holding, top = facts.holding, facts.top
+    if holding >= slot.capacity:
         return None
-    top = counts["top"] or 0
     if top < slot.capacity:
         return top + 1
     for attempt in range(2):

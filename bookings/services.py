@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,11 +30,12 @@ from bookings.models import (
     holds_seat,
 )
 from bookings.outbox import queue_mail
-from bookings.selectors import free_seat
+from bookings.selectors import HoldFacts, free_seat, hold_facts
 from bookings.tokens import CANCEL, CONFIRM, make_token, new_salt, token_hash
 from madoguchi import ratelimits
 from offices.models import Office
-from offices.services import current_terms, find_bookable_slot, office_today
+from offices.schedule import Slot
+from offices.services import current_terms_id, find_bookable_slot, office_today
 
 # Tokens are URL-safe base64 (tokens.make_token); anything else is not ours.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -76,13 +78,11 @@ class Known:
     on_file: Booking | None  # whose address is told; None when the office has none
 
 
-def known_person(office: Office, *, applicant: Applicant, now: datetime) -> Known | None:
-    if is_refused(office, email_key=applicant.email_key, phone_key=applicant.phone_key):  # R9
+def known_person(office: Office, *, applicant: Applicant, facts: HoldFacts) -> Known | None:
+    if facts.refused:  # R9
         return Known(errors.Refused, MailKind.NOT_AVAILABLE, _refused_on_file(office, applicant))
-    same_person = Q(email_key=applicant.email_key) | Q(phone_key=applicant.phone_key)
-    existing = active_bookings(office, now=now).filter(same_person).order_by("start").first()
-    if existing is not None:
-        return Known(errors.LimitReached, MailKind.ALREADY_BOOKED, existing)
+    if facts.existing is not None:
+        return Known(errors.LimitReached, MailKind.ALREADY_BOOKED, Booking.objects.get(pk=facts.existing))
     return None
 
 
@@ -131,35 +131,64 @@ def check_pending_holds(*, origin: str, now: datetime) -> None:
         raise errors.RateLimited(retry_after=max(1, math.ceil((expiries[0] - now).total_seconds())))
 
 
+def _bookable(office: Office, *, start: datetime, now: datetime) -> tuple[Slot, int]:
+    """The slot starting at `start` and the pk of the terms in force, as of office.revision."""
+    slot = find_bookable_slot(office, start=start, now=now)
+    if slot is None:
+        raise errors.Invalid(
+            fields={"start": [_("この日時は予約できる枠ではありません。カレンダーから枠をお選びください。")]}
+        )
+    terms_id = current_terms_id(office, today=office_today(office, now=now))
+    if terms_id is None:
+        raise errors.NotFound(_("この窓口は現在オンライン予約を受け付けていません。"))
+    return slot, terms_id
+
+
 def booking_hold(
-    *, office: Office, start: datetime, applicant: Applicant, language: str, now: datetime, origin: str = ""
+    *,
+    office: Office,
+    start: datetime,
+    applicant: Applicant,
+    language: str,
+    now: datetime,
+    origin: str = "",
+    record: Callable[[], object] | None = None,
 ) -> Booking:
     """R4/R5: take a seat as a pending booking and write the confirmation request.
 
     A person already known at the office (SPEC §6) takes no seat: the address on file is
     mailed, then errors.KnownPerson is raised for booking_request to answer like a hold.
     `origin` is the keyed hash of the client's address (madoguchi.ratelimits.origin_of).
+    `record`, if given, is called first thing inside the hold's transaction: the request's
+    access record (R10), so that the hold and its record are one write (if the transaction
+    rolls back, the record goes with it, and the access-record middleware writes it again).
     """
-    slot = find_bookable_slot(office, start=start, now=now)
-    if slot is None:
-        raise errors.Invalid(
-            fields={"start": [_("この日時は予約できる枠ではありません。カレンダーから枠をお選びください。")]}
-        )
-    terms = current_terms(office, today=office_today(office, now=now))
-    if terms is None:
-        raise errors.NotFound(_("この窓口は現在オンライン予約を受け付けていません。"))
+    slot, terms_id = _bookable(office, start=start, now=now)
     # Per recipient, and only once the request is valid: a typo locks nobody out.
     ratelimits.hit_recipient(applicant.email_key, now=now)
     known: Known | None = None
     try:
         with transaction.atomic(durable=True):
+            if record is not None:
+                # Before the lock, to keep the lock short; gone with the hold if it rolls back.
+                record()
             # Serialise the office's bookings: FOR UPDATE on PostgreSQL; on
             # SQLite the IMMEDIATE transaction already holds the write lock.
             if connection.features.has_select_for_update:
-                Office.objects.select_for_update().get(pk=office.pk)
+                Office.objects.select_for_update().filter(pk=office.pk).values_list("pk").get()
             check_pending_holds(origin=origin, now=now)
-            known = known_person(office, applicant=applicant, now=now)
-            seat = free_seat(office, slot, now=now)  # expires the slot's lapsed holds if need be
+            # One query, after the lock (so on PostgreSQL with a snapshot taken after it).
+            facts = hold_facts(
+                office, slot, email_key=applicant.email_key, phone_key=applicant.phone_key, now=now
+            )
+            if facts.revision != office.revision:
+                # R3: the timetable, closures or terms changed since the slot was found (its day
+                # closed, say): look again, now that no change can come in before the hold.
+                office.revision = facts.revision
+                slot, terms_id = _bookable(office, start=start, now=now)
+            known = known_person(office, applicant=applicant, facts=facts)
+            # Expires the slot's lapsed holds if need be.
+            seat = free_seat(office, slot, now=now, facts=facts)
             if seat is None:
                 raise errors.SlotFull()
             if known is not None:
@@ -182,7 +211,7 @@ def booking_hold(
                     note=applicant.note,
                     support=applicant.support,
                     language=language,
-                    terms=terms,
+                    terms_id=terms_id,
                     created_at=now,
                     # R5: the window, and never past the start of the slot.
                     expires_at=min(now + confirm_window(), slot.start),

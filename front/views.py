@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 from datetime import date, datetime
@@ -168,6 +169,8 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
             form = BookingForm({k: v for k, v in request.POST.items() if k != "agree_terms"})
             form.is_valid()
         elif form.is_valid():
+            from madoguchi.access_records import record_now  # here: that module imports this one
+
             try:
                 # SPEC §6 "Who is known": the same answer whether or not a seat was taken.
                 answer = booking_request(
@@ -177,6 +180,8 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
                     language=_language(),
                     now=now,
                     origin=ratelimits.origin_of(request),
+                    # R10: the access record, in the hold's own transaction (answered by a redirect).
+                    record=functools.partial(record_now, request, status=302, office_id=office.pk),
                 )
             except errors.Invalid:
                 return render(request, "front/slot_gone.html", context, status=409)

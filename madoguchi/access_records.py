@@ -50,6 +50,9 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 REDACTED = "[redacted]"
 # Set on the request by the login signals, written by the middleware with the response.
 LOGIN_ATTRIBUTE = "_madoguchi_staff_login"
+# When the request began (the record's time), and the record already written by record_now.
+AT_ATTRIBUTE = "_madoguchi_access_at"
+WRITTEN_ATTRIBUTE = "_madoguchi_access_record"
 
 
 def stored_path(path: str, *, token: str | None = None) -> str:
@@ -203,6 +206,14 @@ def _ip_address(request: HttpRequest) -> str | None:
 
 def record_access(request: HttpRequest, response: HttpResponse, *, at: datetime) -> AccessRecord | None:
     """Write the record of this request, if it is one that R10 asks to record."""
+    written: AccessRecord | None = getattr(request, WRITTEN_ATTRIBUTE, None)
+    if written is not None and (
+        # Answered otherwise than the record says: its transaction was rolled back (a full slot,
+        # say), and the record is written afresh below; or the answer failed after the hold was
+        # made, and the record (never changed, like every record) stands for the request.
+        written.status_code == response.status_code or AccessRecord.objects.filter(pk=written.pk).exists()
+    ):
+        return written
     login: StaffLogin | None = getattr(request, LOGIN_ATTRIBUTE, None)
     match = request.resolver_match
     endpoint = ENDPOINTS.get(match.func) if match is not None else None
@@ -217,18 +228,58 @@ def record_access(request: HttpRequest, response: HttpResponse, *, at: datetime)
     else:
         return None
     with transaction.atomic():
-        return AccessRecord.objects.create(
-            at=at,
-            kind=kind,
-            method=(request.method or "")[:10],
-            path=stored_path(request.path, token=found.token),
-            status_code=response.status_code,
-            ip_address=_ip_address(request),
-            user_agent=_clean(redact(request.headers.get("User-Agent", "")), found.token)[:USER_AGENT_LENGTH],
-            office_id=found.office_id,
-            user=user,
-            username=username[:150],
+        return _write(
+            request, kind=kind, status=response.status_code, found=found, user=user, username=username, at=at
         )
+
+
+def record_now(request: HttpRequest, *, status: int, office_id: int) -> None:
+    """Write the record of this booking request now, inside the caller's transaction, as
+    answered with `status`.
+
+    The booking endpoints have it called inside the hold's transaction (booking_hold's
+    `record`), so that the hold and its record are one write. The middleware then writes
+    nothing more, unless that transaction was rolled back (a full slot, say): then it writes
+    the record again, with the answer given.
+    """
+    match = request.resolver_match
+    endpoint = ENDPOINTS.get(match.func) if match is not None else None
+    if endpoint is None or (endpoint.methods is not None and request.method not in endpoint.methods):
+        return
+    at = getattr(request, AT_ATTRIBUTE, None) or timezone.now()
+    try:
+        with transaction.atomic():  # a savepoint: a failed write leaves the hold's transaction whole
+            record = _write(
+                request, kind=endpoint.kind, status=status, found=Found(office_id=office_id), at=at
+            )
+    except Exception as exc:  # noqa: BLE001 - a lost record must not become a lost booking
+        log.error("access record not written: %s", type(exc).__name__)
+        return  # the middleware tries again once the answer is known
+    setattr(request, WRITTEN_ATTRIBUTE, record)
+
+
+def _write(
+    request: HttpRequest,
+    *,
+    kind: str,
+    status: int,
+    found: Found,
+    at: datetime,
+    user: Any = None,
+    username: str = "",
+) -> AccessRecord:
+    return AccessRecord.objects.create(
+        at=at,
+        kind=kind,
+        method=(request.method or "")[:10],
+        path=stored_path(request.path, token=found.token),
+        status_code=status,
+        ip_address=_ip_address(request),
+        user_agent=_clean(redact(request.headers.get("User-Agent", "")), found.token)[:USER_AGENT_LENGTH],
+        office_id=found.office_id,
+        user=user,
+        username=username[:150],
+    )
 
 
 class AccessRecords:
@@ -239,6 +290,7 @@ class AccessRecords:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         at = timezone.now()
+        setattr(request, AT_ATTRIBUTE, at)
         response = self.get_response(request)
         try:
             record_access(request, response, at=at)

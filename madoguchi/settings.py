@@ -177,7 +177,8 @@ if REDIS_URL:
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        # huey's SqliteHuey, syncing the queue file less often (see madoguchi/task_queue.py).
+        "huey_class": "madoguchi.task_queue.QueueHuey",
         "name": "madoguchi",
         "filename": str(VAR_DIR / "tasks.sqlite3"),
         "immediate": False,

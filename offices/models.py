@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
@@ -22,6 +23,12 @@ from offices.validation import (
     validate_timezone,
     validate_weekdays,
 )
+
+
+def new_revision() -> int:
+    """A fresh value for Office.revision: random, so that no value comes back after a rollback."""
+    return secrets.randbits(62)
+
 
 office_code_validator = RegexValidator(
     r"^[a-z0-9-]+$", _("半角英小文字・数字・ハイフンだけを使ってください。")
@@ -56,6 +63,11 @@ class Office(models.Model):
         help_text=_("固定の会議室URL、または予約ごとの会議室を作る {room} 入りのURLテンプレート。"),
         validators=[validate_meeting_url],
     )
+    # Changed by the database itself (triggers, migration 0005) to a new random value on every
+    # insert, update or delete of the office's slot rules, closures or terms versions, and of
+    # any standard terms version, whoever writes: loader, console, admin or a shell. Read with
+    # the office row, it tells offices.timetable whether what a process remembers still holds.
+    revision = models.BigIntegerField(default=new_revision, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -64,6 +76,14 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The database keeps `revision`: writing back the value read earlier could hide a change.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "revision"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.db.models import CharField
+
+from madoguchi.prepared import Param, Prepared
 from offices.models import Office, TermsVersion
 from offices.national_holidays import national_holidays
 from offices.schedule import Slot
 from offices.schedule_cache import schedule
 from offices.terms import terms_in_force
+from offices.timetable import timetable
+
+# The API's booking and slots read look their office up on every request: a prepared query.
+_OFFICE_BY_CODE = Prepared(lambda: Office.objects.filter(code=Param("code", CharField())).order_by())
+
+
+def office_by_code(code: str) -> Office | None:
+    return _OFFICE_BY_CODE.instance(Office, code=code)
 
 
 def office_today(office: Office, *, now: datetime) -> date:
@@ -24,15 +35,17 @@ def scheduled_slots(office: Office, *, first: date, last: date) -> list[Slot]:
     """The office's slots on these dates, closed days left out (R1–R3)."""
     if last < first:
         return []
-    # Rules and closures are read fresh each time; only the engine's answer is remembered.
+    # Rules and closures as of the office row's revision (offices.timetable), and the engine's
+    # answer for them, are remembered by the process.
+    table = timetable(office)
     return schedule(
-        rules=office.slot_rules(),
+        rules=table.rules,
         first=first,
         last=last,
         tz=office.tz,
         capacity=office.capacity,
         holidays=national_holidays(first, last),
-        closures=office.closed_dates(first, last),
+        closures=table.closures_between(first, last),
     )
 
 
@@ -55,5 +68,16 @@ def find_bookable_slot(office: Office, *, start: datetime, now: datetime) -> Slo
     return None
 
 
+def current_terms_id(office: Office, *, today: date) -> int | None:
+    """R4/R12: the pk of the terms version in force, as of the office row's revision; no query."""
+    return timetable(office).terms_in_force(today)
+
+
 def current_terms(office: Office, *, today: date) -> TermsVersion | None:
-    return terms_in_force(office, today=today)
+    pk = current_terms_id(office, today=today)
+    if pk is None:
+        return None
+    # Deleted since the office row was read (never one a booking agreed to): ask afresh.
+    return TermsVersion.objects.select_related("office").filter(pk=pk).first() or terms_in_force(
+        office, today=today
+    )

@@ -152,15 +152,15 @@ def test_it_finishes_a_phone_cancellation_while_a_hold_holds_the_office_lock(
         target = expired_hold(fukuoka, target_start)
     office_locked = threading.Event()
     release = threading.Event()
-    real_is_refused = services.is_refused
+    real_hold_facts = services.hold_facts
 
-    def is_refused_after_a_pause(office: Office, **keys: str) -> bool:
-        # booking_hold asks this first thing after locking the office row.
+    def hold_facts_after_a_pause(*args: Any, **kwargs: Any) -> Any:
+        # booking_hold reads these first thing after locking the office row.
         office_locked.set()
         release.wait(timeout=PAUSE)
-        return real_is_refused(office, **keys)
+        return real_hold_facts(*args, **kwargs)
 
-    monkeypatch.setattr(services, "is_refused", is_refused_after_a_pause)
+    monkeypatch.setattr(services, "hold_facts", hold_facts_after_a_pause)
     holder, held = in_thread(lambda: hold(fukuoka, SECOND, now=NOW, **OTHER))
     canceller, cancelled = in_thread(lambda: services.booking_cancel_by_phone(booking=target, now=NOW))
     try:

@@ -16,7 +16,7 @@ from django.contrib import admin
 from django.db import DatabaseError
 from django.forms.models import model_to_dict
 
-from bookings.models import Status
+from bookings.models import Booking, Status
 from bookings.retention import purge_access_records
 from console.models import AccessKind, AccessRecord
 from madoguchi.access_records import stored_path
@@ -236,6 +236,39 @@ def test_a_failed_write_does_not_fail_the_request_nor_log_the_token(
     assert booking.status == Status.CONFIRMED
     assert caplog.messages == ["access record not written: DatabaseError"]
     assert all(token not in line for line in caplog.text.splitlines())
+
+
+def test_a_booking_is_recorded_once_in_its_own_transaction_even_when_the_slot_is_full(client, fukuoka, clock):
+    body = {"office": "fukuoka-plaza", "start": "2026-12-01T17:15:00+09:00", "agree_terms": True}
+    first = {"name": "山田 太郎", "email": "taro@example.jp", "phone": "090-1234-5678"}
+    second = {"name": "佐藤 花子", "email": "hanako@example.jp", "phone": "080-9876-5432"}
+    assert api(client, "bookings", {**body, **first}).status_code == 201
+    # Capacity 1: the second hold rolls back, its record with it, and is recorded again as answered.
+    assert api(client, "bookings", {**body, **second}).status_code == 409
+    records = list(AccessRecord.objects.order_by("id"))
+    assert [(r.kind, r.status_code, r.office_id) for r in records] == [
+        (AccessKind.BOOKING, 201, fukuoka.pk),
+        (AccessKind.BOOKING, 409, fukuoka.pk),
+    ]
+
+
+def test_a_failed_write_in_the_hold_does_not_lose_the_booking(client, fukuoka, clock, monkeypatch, caplog):
+    def broken(**fields):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(AccessRecord.objects, "create", broken)
+    body = {
+        "office": "fukuoka-plaza",
+        "start": "2026-12-01T17:15:00+09:00",
+        "name": "山田 太郎",
+        "email": "taro@example.jp",
+        "phone": "090-1234-5678",
+        "agree_terms": True,
+    }
+    with caplog.at_level(logging.ERROR, logger="madoguchi.access_records"):
+        assert api(client, "bookings", body).status_code == 201
+    assert Booking.objects.filter(email_key="taro@example.jp", status=Status.PENDING).count() == 1
+    assert caplog.messages == ["access record not written: DatabaseError"] * 2
 
 
 # Staff logins: recorded through the login signals, with the account, for its offices.
