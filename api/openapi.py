@@ -262,6 +262,8 @@ def openapi_document() -> dict[str, Any]:
                                     "type": "string",
                                     "enum": [
                                         "invalid",
+                                        "bad_request",
+                                        "forbidden",
                                         "not_found",
                                         "slot_full",
                                         "rate_limited",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections import OrderedDict
 from datetime import date, datetime
 
@@ -26,6 +27,8 @@ from offices.services import current_terms, office_today
 from offices.terms import next_terms, terms_by_version
 
 SLOT_KEY = "%Y%m%dT%H%M"
+
+log = logging.getLogger(__name__)
 
 
 def _language() -> str:
@@ -159,6 +162,8 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
             return rate_limited(request, exc)
         if request.POST.get(HONEYPOT):
             # Only a program fills the field people cannot see: a hold's answer, nothing kept or sent.
+            # Logged (without what was typed) so that staff would notice if people ever fell in.
+            log.info("booking form: honeypot filled, nothing kept (office %s)", office.code)
             email = str(request.POST.get("email", ""))[:254]
             return _answered(
                 request, decoy_answer(office=office, start=found.start, end=found.end, email=email, now=now)
@@ -198,8 +203,9 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
     return render(request, "front/book.html", context, status=status)
 
 
-# The honeypot: a field people never see or reach (front/book.html); programs fill it.
-HONEYPOT = "website"
+# The honeypot: a field people never see or reach (front/book.html); programs fill it. Its
+# name is one no browser's autofill knows (a field called "website" gets filled for people).
+HONEYPOT = "leave_this_blank"
 
 
 def rate_limited(request: HttpRequest, error: errors.RateLimited) -> HttpResponse:

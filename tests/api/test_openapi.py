@@ -91,4 +91,7 @@ def test_it_lists_every_error_code_of_the_spec(document):
         # Not in SPEC §6's table: a wrong HTTP method still gets the envelope.
         "method_not_allowed",
         "server_error",
+        # Django's own refusals under /api/ (a bad Host, too many fields, a CSRF-like 403).
+        "bad_request",
+        "forbidden",
     }

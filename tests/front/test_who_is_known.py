@@ -56,13 +56,13 @@ def test_a_refused_person_sees_the_page_of_a_hold(client, fukuoka, clock):
 def test_the_form_has_a_honeypot_people_never_meet(client, fukuoka, clock):
     html = page(client.get(FORM))
     assert (
-        '<div class="vh" aria-hidden="true"><label for="id_website">この欄は空のままにしてください</label>'
-        ' <input type="text" id="id_website" name="website" value="" tabindex="-1" autocomplete="off"></div>'
+        '<div class="vh" aria-hidden="true"><label for="id_leave_this_blank">この欄は空のままにしてください</label>'
+        ' <input type="text" id="id_leave_this_blank" name="leave_this_blank" value="" tabindex="-1" autocomplete="off"></div>'
     ) in html
 
 
 def test_a_filled_honeypot_gets_the_page_of_a_hold_and_nothing_is_kept_or_sent(client, fukuoka, clock):
-    html = sent_page(client, client.post(FORM, {**PERSON, "website": "https://spam.example"}))
+    html = sent_page(client, client.post(FORM, {**PERSON, "leave_this_blank": "https://spam.example"}))
     assert "<strong>taro@example.jp</strong> に確認メールをお送りしました。" in html
     assert not Booking.objects.exists()
     assert not OutgoingMail.objects.exists()
@@ -70,7 +70,7 @@ def test_a_filled_honeypot_gets_the_page_of_a_hold_and_nothing_is_kept_or_sent(c
 
 
 def test_an_empty_honeypot_books_as_usual(client, fukuoka, clock):
-    sent_page(client, client.post(FORM, {**PERSON, "website": ""}))
+    sent_page(client, client.post(FORM, {**PERSON, "leave_this_blank": ""}))
     booking = Booking.objects.get()
     assert list(booking.mails.values_list("kind", flat=True)) == [MailKind.CONFIRM_REQUEST]
 

@@ -39,8 +39,9 @@ class Command(BaseCommand):
             # Production refuses to start on a deploy error, e.g. no mail relay (SPEC §3):
             # SystemCheckError ends the command with the messages and exit status 1.
             self.check(include_deployment_checks=True, display_num_errors=True)
-        # Hashed static files for WhiteNoise; unchanged files are skipped, so a restart is quick.
-        call_command("collectstatic", interactive=False, verbosity=0)
+        if not settings.DEBUG:
+            # Hashed static files for WhiteNoise (with DEBUG on it serves them from the apps).
+            call_command("collectstatic", interactive=False, verbosity=0)
         python = sys.executable
         web = [
             python, "-m", "gunicorn", "madoguchi.wsgi",
