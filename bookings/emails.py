@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from email.header import Header
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -101,6 +103,24 @@ def render_plain(name: str, context: dict[str, object]) -> str:
     return template.render(Context(context, autoescape=False))
 
 
+class Mail(EmailMultiAlternatives):
+    """Django's message with a Subject folded as mail readers expect it.
+
+    Django encodes a non-ASCII subject without knowing the header's name, so the first
+    encoded word is too long for the line after "Subject: " and the header starts with an
+    empty line; Python's own parser (and some readers) then show a subject that starts with a
+    space. Encoding it with the name makes the first line fit.
+    """
+
+    def message(self, **kwargs: Any) -> Any:
+        msg = super().message(**kwargs)
+        subject = str(self.subject)
+        if not subject.isascii():
+            folded = Header(subject, self.encoding or settings.DEFAULT_CHARSET, header_name="Subject")
+            msg.replace_header("Subject", folded)  # type: ignore[arg-type]  # the compat32 message takes a Header
+        return msg
+
+
 def render_mail(mail: OutgoingMail) -> EmailMultiAlternatives:
     booking = mail.booking
     with translation.override(booking.language):
@@ -109,7 +129,7 @@ def render_mail(mail: OutgoingMail) -> EmailMultiAlternatives:
         subject = render_plain(f"{base}.subject.txt", context)
         text = render_plain(f"{base}.txt", context)
         html = render_to_string(f"{base}.html", context)
-    message = EmailMultiAlternatives(
+    message = Mail(
         subject=" ".join(subject.split()),  # no newlines in a header
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,

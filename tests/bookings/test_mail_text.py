@@ -3,6 +3,8 @@ completion mail that does not promise a cancellation the link will refuse (R7)."
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from html import unescape
 
@@ -52,6 +54,20 @@ def test_it_does_not_html_escape_subjects(ampersand_office, language):
         assert "&amp;" not in message.body
         assert "A&amp;B &lt;テスト&gt;" in html
         assert "<テスト>" not in html
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_it_sends_subjects_that_a_strict_reader_reads_back_unchanged(fukuoka, language):
+    # A long Japanese subject once went out as "Subject: " and the encoded words on the next
+    # line; Python's parser (as mail readers built on it) then read it with a leading space.
+    booking = confirm(hold(fukuoka, START, now=DAY_BEFORE, language=language), now=DAY_BEFORE)
+    booking_cancel(token=cancel_token(booking), now=DAY_BEFORE)
+    for kind in (MailKind.CONFIRM_REQUEST, MailKind.COMPLETION, MailKind.CANCELLATION):
+        message, _ = rendered(booking, kind)
+        wire = message.message().as_bytes()
+        assert not re.search(rb"^Subject:\s*$", wire, re.MULTILINE), wire[:400]
+        parsed = email.message_from_bytes(wire, policy=email.policy.default)
+        assert parsed["Subject"] == message.subject, (kind, parsed["Subject"])
 
 
 def test_it_keeps_a_multi_line_subject_on_one_line(fukuoka, settings, tmp_path):
