@@ -257,7 +257,7 @@ def _booking_context(booking: Booking) -> dict[str, object]:
 # CSRF check adds nothing. And it would refuse every real browser: these pages answer with
 # Referrer-Policy: no-referrer (SPEC §5), so chromium posts their forms with `Origin: null`.
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     # SPEC §5: GET only shows; the button's POST acts.
     now = timezone.now()
@@ -282,7 +282,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # as confirm: the token is the capability, and the form posts with Origin: null
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     problem = None

@@ -88,3 +88,17 @@ def test_it_shows_the_cancel_page_in_english(client, fukuoka, clock):
     assert "Cancel this booking?" in html
     assert "Thu 3 December 2026, 17:15–17:45 JST" in html
     assert ">Cancel booking</button>" in html
+
+
+def test_it_answers_a_scanners_head_request_without_acting(client, fukuoka, clock):
+    # Link checkers in mail systems often send HEAD first: it is a look, like GET.
+    booking = confirmed(fukuoka, THURSDAY, now=NOW)
+    pending = hold(fukuoka, TUESDAY, now=NOW, email="head@example.jp", phone="090-5555-0000")
+    for url in (f"/b/confirm/{confirm_token(pending)}", f"/b/cancel/{cancel_token(booking)}"):
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Cache-Control"] == "no-store"
+    pending.refresh_from_db()
+    booking.refresh_from_db()
+    assert (pending.status, booking.status) == (Status.PENDING, Status.CONFIRMED)
