@@ -221,9 +221,13 @@ def booking_hold(
                     origin=origin,
                 )
                 queue_mail(booking, MailKind.CONFIRM_REQUEST, now=now)
-    except IntegrityError as exc:
-        # The seat constraint caught a race the lock did not: still a clean answer.
-        raise errors.SlotFull() from exc
+    except (IntegrityError, errors.SlotFull) as exc:
+        # A full slot sent no mail, so it does not count against the person.
+        ratelimits.refund_recipient(applicant.email_key, now=now)
+        if isinstance(exc, IntegrityError):
+            # The seat constraint caught a race the lock did not: still a clean answer.
+            raise errors.SlotFull() from exc
+        raise
     if known is not None:
         raise known.error(
             office=office, start=slot.start, end=slot.end, expires_at=min(now + confirm_window(), slot.start)

@@ -91,6 +91,7 @@ def origin_of(request: HttpRequest) -> str:
 
 class Store(Protocol):
     def incr(self, key: str, *, window_end: float, now: float) -> int: ...
+    def decr(self, key: str) -> None: ...
 
 
 class SqliteStore:
@@ -130,6 +131,9 @@ class SqliteStore:
             conn.execute("DELETE FROM hits WHERE until <= ?", (now,))
         return int(count)
 
+    def decr(self, key: str) -> None:
+        self._conn().execute("UPDATE hits SET count = count - 1 WHERE key = ? AND count > 0", (key,))
+
 
 class RedisStore:
     """Counters in Redis: INCR and the expiry set together by one script, atomically."""
@@ -144,6 +148,16 @@ return n
         self.client = redis.Redis.from_url(url)
         self.prefix = prefix
         self._incr = self.client.register_script(self.SCRIPT)
+        self._decr = self.client.register_script(self.DECR)
+
+    DECR = """
+if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then
+  redis.call('DECR', KEYS[1])
+end
+"""
+
+    def decr(self, key: str) -> None:
+        self._decr(keys=[self.prefix + key])
 
     def incr(self, key: str, *, window_end: float, now: float) -> int:
         # The key names its window, so the expiry only tidies up; +1 s covers clock skew.
@@ -172,14 +186,18 @@ def store() -> Store:
     return found
 
 
+def _window(rule: Rule, bucket: str, now: datetime) -> tuple[str, float]:
+    """The counter's key for `now`'s window (the key names its window) and the window's end."""
+    window = int(now.timestamp() // rule.window)
+    return f"{rule.name}:{keyed(rule.name, bucket)}:{window}", float((window + 1) * rule.window)
+
+
 def hit(rule: Rule, bucket: str, *, now: datetime) -> None:
     """Count one hit in the rule's current window; RateLimited once it is over the limit."""
     if not enabled():
         return
     moment = now.timestamp()
-    window = int(moment // rule.window)
-    window_end = float((window + 1) * rule.window)
-    key = f"{rule.name}:{keyed(rule.name, bucket)}:{window}"
+    key, window_end = _window(rule, bucket, now)
     try:
         count = store().incr(key, window_end=window_end, now=moment)
     except (redis.RedisError, sqlite3.Error):
@@ -197,6 +215,21 @@ def hit_address(rule: Rule, request: HttpRequest, *, now: datetime) -> None:
 
 def hit_recipient(email_key: str, *, now: datetime) -> None:
     hit(RECIPIENT, email_key, now=now)
+
+
+def refund_recipient(email_key: str, *, now: datetime) -> None:
+    """Take back the hit of `now` for a request that sent no mail after all (a full slot).
+
+    In a rush a person may find five slots full in a row; that must not lock them out of
+    booking for an hour. The counter never goes below zero.
+    """
+    if not enabled():
+        return
+    key, _ = _window(RECIPIENT, email_key, now)
+    try:
+        store().decr(key)
+    except (redis.RedisError, sqlite3.Error):
+        log.exception("rate limit %s could not be refunded", RECIPIENT.name)
 
 
 def pending_cap() -> int | None:

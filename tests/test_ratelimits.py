@@ -83,6 +83,27 @@ def test_exactly_the_hits_over_the_limit_are_refused(settings, tmp_path, redis_s
     assert {r.retry_after for r in refused} == {300}
 
 
+@pytest.mark.parametrize("backend", ["embedded", "redis"])
+def test_a_refund_takes_back_one_hit_and_never_goes_below_zero(settings, tmp_path, redis_store, backend):
+    settings.MADOGUCHI_RATE_LIMITS = True
+    settings.MADOGUCHI_RATE_LIMIT_FILE = tmp_path / "ratelimits.sqlite3"
+    settings.REDIS_URL = REDIS_URL if backend == "redis" else ""
+    settings.MADOGUCHI_RATE_LIMIT_PREFIX = redis_store.prefix
+    now = datetime(2026, 11, 26, 1, 5, tzinfo=UTC)
+    for _ in range(3):
+        ratelimits.refund_recipient("nobody@example.jp", now=now)  # nothing to take back
+    for _ in range(ratelimits.RECIPIENT.limit):
+        ratelimits.hit_recipient("a@example.jp", now=now)
+    ratelimits.refund_recipient("a@example.jp", now=now)
+    ratelimits.hit_recipient("a@example.jp", now=now)  # the refunded one, again
+    with pytest.raises(RateLimited):
+        ratelimits.hit_recipient("a@example.jp", now=now)
+    for _ in range(ratelimits.RECIPIENT.limit):
+        ratelimits.hit_recipient("nobody@example.jp", now=now)
+    with pytest.raises(RateLimited):
+        ratelimits.hit_recipient("nobody@example.jp", now=now)
+
+
 def test_a_new_window_starts_a_new_count(settings, tmp_path):
     settings.MADOGUCHI_RATE_LIMITS = True
     settings.REDIS_URL = ""

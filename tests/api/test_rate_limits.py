@@ -128,6 +128,19 @@ def test_a_typo_does_not_count_against_the_person(client, fukuoka, limits_on):
     assert post_api(client, body=VALID).status_code == 201
 
 
+def test_full_slots_do_not_count_against_the_person(client, fukuoka, limits_on):
+    # In a rush a person may find slot after slot taken: no mail went out, so no lock-out.
+    for n, start in enumerate(SLOTS[:-1]):
+        taken = post_api(client, body=person(n, start=start), REMOTE_ADDR=f"10.2.0.{n}")
+        assert taken.status_code == 201
+    for start in SLOTS[:-1]:
+        response = post_api(client, body={**VALID, "start": start}, REMOTE_ADDR="10.3.0.1")
+        assert response.status_code == 409
+        assert error_of(response)["code"] == "slot_full"
+    assert len(SLOTS) - 1 > ratelimits.RECIPIENT.limit
+    assert post_api(client, body={**VALID, "start": SLOTS[-1]}, REMOTE_ADDR="10.3.0.1").status_code == 201
+
+
 def test_it_limits_requests_for_one_recipient_from_many_addresses(client, fukuoka, limits_on):
     # Different addresses and phones, one recipient: the confirmation mail is not sent over and over.
     answers = [
