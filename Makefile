@@ -12,6 +12,12 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $(STAMP)
 
+# The English catalogue, compiled from its .po on every machine (Babel: no GNU gettext needed).
+MO := locale/en/LC_MESSAGES/django.mo
+$(MO): locale/en/LC_MESSAGES/django.po $(STAMP)
+	$(VENV)/bin/pybabel compile -d locale -D django -l en
+	touch $(MO)
+
 # axe-core for the accessibility checks, exactly as package-lock.json pins it.
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
@@ -19,16 +25,16 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(MO)
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve
 
 # A task worker of its own (docs/deploy.md): app nodes then run `manage.py serve --no-worker`.
-worker: $(STAMP)
+worker: $(STAMP) $(MO)
 	$(PY) manage.py run_worker
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(MO) $(NODE_STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -36,8 +42,8 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 
-bench: $(STAMP)
+bench: $(STAMP) $(MO)
 	$(PY) -m bench.load
 
 clean:
-	rm -rf $(VENV) var node_modules
+	rm -rf $(VENV) var node_modules $(MO)

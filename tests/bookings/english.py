@@ -10,7 +10,7 @@ JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
 
 
 def has_english_catalogue() -> bool:
-    # The compiled catalogue is what Django reads; another change is adding it.
+    # The compiled catalogue is what Django reads; make compiles it from the .po.
     return (settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.mo").is_file()
 
 
