@@ -9,13 +9,15 @@ from console.admin_site import OfficeScopedAdmin
 from offices.models import Closure, Office, SlotRuleRow, TermsVersion
 
 
-class SlotRuleInline(admin.TabularInline):
+# Stacked, not tabular: a tabular inline heads its columns with <th> and leaves each input
+# without a <label>, which screen readers (and axe, tests/browser/test_accessibility.py) reject.
+class SlotRuleInline(admin.StackedInline):
     # Its fields carry offices.validation: a bad day, time or length is a field error, not a saved rule.
     model = SlotRuleRow
     extra = 0
 
 
-class ClosureInline(admin.TabularInline):
+class ClosureInline(admin.StackedInline):
     model = Closure
     extra = 0
 

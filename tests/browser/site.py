@@ -89,11 +89,11 @@ def person(**extra):
              "phone": f"090-5555-{{n:04d}}", "agree_terms": "on", **extra}}
 
 
-def hold(start, now, **extra):
+def hold(start, now, language="ja", **extra):
     form = BookingForm(data=person(**extra))
     assert form.is_valid(), form.errors
     return services.booking_hold(office=office, start=at(start), applicant=form.applicant(),
-                                 language="ja", now=at(now))
+                                 language=language, now=at(now))
 
 
 def confirm(booking, now):
@@ -132,6 +132,9 @@ with (
     out["again"] = links(again)
     out["pending"] = links(hold(ahead["10"], now))
     out["confirmed"] = links(confirm(hold(ahead["11"], now), now))
+    # For the English pass, which presses the buttons too: a hold to confirm, a booking to cancel.
+    out["pending_en"] = links(hold(ahead["11"], now, language="en"))
+    out["again_en"] = links(confirm(hold(ahead["09"], now, language="en"), now))
     cancelled = confirm(hold(ahead["13"], now), now)
     services.booking_cancel(token=make_token(salt=cancelled.token_salt, purpose=CANCEL), now=at(now))
     out["cancelled"] = links(cancelled)
