@@ -23,6 +23,7 @@ from bookings.forms import bind_json
 from bookings.normalize import has_control_characters
 from bookings.selectors import slot_availability
 from madoguchi import ratelimits
+from madoguchi.access_records import record_now
 from offices.models import Office
 from offices.services import office_by_code
 
@@ -193,8 +194,6 @@ def bookings_create(request: HttpRequest) -> JsonResponse:
         fields.update(problems)
         raise errors.Invalid(fields=fields)
     assert start is not None
-    from madoguchi.access_records import record_now  # here: that module imports this one
-
     # SPEC §6 "Who is known": the same answer whether or not a seat was taken.
     answer = booking_request(
         office=office,

@@ -121,34 +121,3 @@ def hold_facts(office: Office, slot: Slot, *, email_key: str, phone_key: str, no
         holding=holding,
         top=top,
     )
-
-
-def free_seat(office: Office, slot: Slot, *, now: datetime, facts: HoldFacts | None = None) -> int | None:
-    """The seat number a new hold in `slot` takes, or None when the slot is full.
-
-    Call under the office lock, with the slot's `facts` when they were just read there. Full means as many bookings holding a seat at `now` as the
-    slot has seats (holds_seat: a lapsed pending hold no longer counts). The number must also
-    be free of every row the one_booking_per_seat constraint covers, lapsed holds included:
-    usually the next number above the highest; else a gap; else lapsed holds of the slot are
-    expired (with their notices) to give their numbers back.
-    """
-    from bookings.services import expire_due_holds  # bookings.services imports this module
-
-    rows = Booking.objects.filter(office=office, start=slot.start, status__in=SEAT_HOLDING)
-    if facts is None:
-        counts = rows.aggregate(holding=Count("pk", filter=holds_seat(now)), top=Max("seat"))
-        holding, top = counts["holding"], counts["top"] or 0
-    else:
-        holding, top = facts.holding, facts.top
-    if holding >= slot.capacity:
-        return None
-    if top < slot.capacity:
-        return top + 1
-    for attempt in range(2):
-        taken = set(rows.values_list("seat", flat=True))
-        free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
-        if free:
-            return free[0]
-        if attempt == 0:
-            expire_due_holds(now=now, office=office, start=slot.start)
-    return None

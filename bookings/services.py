@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from bookings import errors
 from bookings.forms import Applicant
 from bookings.models import (
     NO_SHOW_AFTER,
+    SEAT_HOLDING,
     Booking,
     BookingEvent,
     CancelledBy,
@@ -30,7 +31,7 @@ from bookings.models import (
     holds_seat,
 )
 from bookings.outbox import queue_mail
-from bookings.selectors import HoldFacts, free_seat, hold_facts
+from bookings.selectors import HoldFacts, hold_facts
 from bookings.tokens import CANCEL, CONFIRM, make_token, new_salt, token_hash
 from madoguchi import ratelimits
 from offices.models import Office
@@ -142,6 +143,35 @@ def _bookable(office: Office, *, start: datetime, now: datetime) -> tuple[Slot, 
     if terms_id is None:
         raise errors.NotFound(_("この窓口は現在オンライン予約を受け付けていません。"))
     return slot, terms_id
+
+
+def free_seat(office: Office, slot: Slot, *, now: datetime, facts: HoldFacts | None = None) -> int | None:
+    """The seat number a new hold in `slot` takes, or None when the slot is full.
+
+    Call under the office lock, with the slot's `facts` when they were just read there. Full means as many bookings holding a seat at `now` as the
+    slot has seats (holds_seat: a lapsed pending hold no longer counts). The number must also
+    be free of every row the one_booking_per_seat constraint covers, lapsed holds included:
+    usually the next number above the highest; else a gap; else lapsed holds of the slot are
+    expired (with their notices) to give their numbers back.
+    """
+    rows = Booking.objects.filter(office=office, start=slot.start, status__in=SEAT_HOLDING)
+    if facts is None:
+        counts = rows.aggregate(holding=Count("pk", filter=holds_seat(now)), top=Max("seat"))
+        holding, top = counts["holding"], counts["top"] or 0
+    else:
+        holding, top = facts.holding, facts.top
+    if holding >= slot.capacity:
+        return None
+    if top < slot.capacity:
+        return top + 1
+    for attempt in range(2):
+        taken = set(rows.values_list("seat", flat=True))
+        free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
+        if free:
+            return free[0]
+        if attempt == 0:
+            expire_due_holds(now=now, office=office, start=slot.start)
+    return None
 
 
 def booking_hold(

@@ -21,6 +21,7 @@ from bookings.forms import BookingForm
 from bookings.models import Booking, Status
 from bookings.selectors import SlotAvailability, slot_availability
 from madoguchi import ratelimits
+from madoguchi.access_records import record_now
 from madoguchi.dates import format_date, format_datetime, format_day_in_month, format_month, format_slot
 from offices.models import Office, TermsVersion
 from offices.services import current_terms, office_today
@@ -174,8 +175,6 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
             form = BookingForm({k: v for k, v in request.POST.items() if k != "agree_terms"})
             form.is_valid()
         elif form.is_valid():
-            from madoguchi.access_records import record_now  # here: that module imports this one
-
             try:
                 # SPEC §6 "Who is known": the same answer whether or not a seat was taken.
                 answer = booking_request(

@@ -29,13 +29,11 @@ from django.http.request import RawPostDataException
 from django.urls import ResolverMatch
 from django.utils import timezone
 
-from api import views as api_views
 from bookings import errors
 from bookings.models import Booking
 from bookings.normalize import has_control_characters
 from bookings.services import find_by_cancel_token, find_by_confirm_token
 from console.models import AccessKind, AccessRecord
-from front import views as front_views
 from madoguchi.clientip import client_ip
 from madoguchi.logging import redact
 from offices.models import Office
@@ -145,16 +143,27 @@ class Endpoint:
     methods: frozenset[str] | None = None  # None: every method
 
 
-# The recorded views, by identity: whatever their URL, and nothing else.
-ENDPOINTS: dict[Callable[..., Any], Endpoint] = {
+# The recorded views, by the dotted name of the view function: whatever their URL, and nothing
+# else. Names, not the functions themselves, so that the views can use this module (record_now)
+# without an import cycle; tests/console/test_access_records.py checks each name is a routed view.
+ENDPOINTS: dict[str, Endpoint] = {
     # The form page itself (GET) is browsing; sending it is the booking.
-    front_views.book: Endpoint(AccessKind.BOOKING, _form_booking, frozenset({"POST"})),
-    front_views.confirm: Endpoint(AccessKind.CONFIRM, _confirm_link),
-    front_views.cancel: Endpoint(AccessKind.CANCEL, _cancel_link),
-    api_views.bookings_create: Endpoint(AccessKind.BOOKING, _api_booking),
-    api_views.bookings_confirm: Endpoint(AccessKind.CONFIRM, _api_confirm),
-    api_views.bookings_cancel: Endpoint(AccessKind.CANCEL, _api_cancel),
+    "front.views.book": Endpoint(AccessKind.BOOKING, _form_booking, frozenset({"POST"})),
+    "front.views.confirm": Endpoint(AccessKind.CONFIRM, _confirm_link),
+    "front.views.cancel": Endpoint(AccessKind.CANCEL, _cancel_link),
+    "api.views.bookings_create": Endpoint(AccessKind.BOOKING, _api_booking),
+    "api.views.bookings_confirm": Endpoint(AccessKind.CONFIRM, _api_confirm),
+    "api.views.bookings_cancel": Endpoint(AccessKind.CANCEL, _api_cancel),
 }
+
+
+def view_name(view: Callable[..., Any]) -> str:
+    return f"{view.__module__}.{view.__qualname__}"
+
+
+def endpoint_of(request: HttpRequest) -> Endpoint | None:
+    match = request.resolver_match
+    return None if match is None else ENDPOINTS.get(view_name(match.func))
 
 
 @dataclass(frozen=True)
@@ -216,7 +225,7 @@ def record_access(request: HttpRequest, response: HttpResponse, *, at: datetime)
         return written
     login: StaffLogin | None = getattr(request, LOGIN_ATTRIBUTE, None)
     match = request.resolver_match
-    endpoint = ENDPOINTS.get(match.func) if match is not None else None
+    endpoint = endpoint_of(request)
     if login is not None:
         kind, found = login.kind, Found()
         user, username = _account(login)
@@ -242,8 +251,7 @@ def record_now(request: HttpRequest, *, status: int, office_id: int) -> None:
     nothing more, unless that transaction was rolled back (a full slot, say): then it writes
     the record again, with the answer given.
     """
-    match = request.resolver_match
-    endpoint = ENDPOINTS.get(match.func) if match is not None else None
+    endpoint = endpoint_of(request)
     if endpoint is None or (endpoint.methods is not None and request.method not in endpoint.methods):
         return
     at = getattr(request, AT_ATTRIBUTE, None) or timezone.now()

@@ -15,11 +15,12 @@ import time_machine
 from django.contrib import admin
 from django.db import DatabaseError
 from django.forms.models import model_to_dict
+from django.urls import get_resolver
 
 from bookings.models import Booking, Status
 from bookings.retention import purge_access_records
 from console.models import AccessKind, AccessRecord
-from madoguchi.access_records import stored_path
+from madoguchi.access_records import ENDPOINTS, stored_path, view_name
 from tests.conftest import jst
 from tests.console.conftest import PASSWORD, add_staff, pass_second_factor
 from tests.front.helpers import PERSON, cancel_token, confirm_token, confirmed, hold
@@ -60,6 +61,21 @@ def api(client, path: str, body: dict) -> object:
 
 
 # Public endpoints: one record each, with the device and the office, no token.
+
+
+def test_every_recorded_view_name_is_a_routed_view():
+    # The record is keyed by the views' dotted names: a renamed view must not silently stop
+    # being recorded.
+    def views(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from views(pattern.url_patterns)
+            else:
+                yield view_name(pattern.callback)
+
+    routed = set(views(get_resolver().url_patterns))
+    assert set(ENDPOINTS) <= routed, set(ENDPOINTS) - routed
+    assert len(ENDPOINTS) == 6
 
 
 def test_sending_the_booking_form_is_recorded(client, fukuoka, clock):
