@@ -44,7 +44,9 @@ PATH_LENGTH = 500
 USER_AGENT_LENGTH = 300
 # Larger bodies are not parsed for the office or token: a record is not worth the memory.
 BODY_LIMIT = 64 * 1024
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, lone surrogates, and the bidirectional overrides that could make a user
+# agent read as something else on the staff's records page (bookings.normalize refuses the same).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 REDACTED = "[redacted]"
 # Set on the request by the login signals, written by the middleware with the response.
 LOGIN_ATTRIBUTE = "_madoguchi_staff_login"

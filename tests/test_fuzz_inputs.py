@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from bookings.models import Booking
 from bookings.normalize import has_control_characters
+from console.models import AccessRecord
 from tests.api.helpers import error_of
 from tests.conftest import jst
 
@@ -268,3 +269,48 @@ def test_the_link_buttons_answer_4xx_for_any_token(client, fukuoka, still, kind,
 def test_page_query_strings_never_break_a_page(client, fukuoka, still, path, query):
     response = client.get(f"{path}?" + "&".join(f"{_q(k)}={_q(v)}" for k, v in query.items()))
     assert response.status_code in {200, 302, 400, 404}, response.status_code
+
+
+# Headers arrive as bytes that WSGI decodes as Latin-1: any of the 256 code points, control
+# characters included, and very long values.
+HEADER = st.one_of(
+    st.text(st.characters(max_codepoint=0xFF, categories=None, exclude_categories=()), max_size=200),
+    st.sampled_from(["\x00", "\x1b[31m", "\t", "ja;q=abc", "*;q=1e999", "xx-" * 50, "1.2.3.4, ::1, \x00"]),
+    st.builds(lambda c, n: c * n, st.sampled_from(["a", ",", ";", "\xff"]), st.integers(1_000, 20_000)),
+)
+
+
+def assert_no_access_record_is_garbage() -> None:
+    for path, agent in AccessRecord.objects.values_list("path", "user_agent"):
+        for value in (path, agent):
+            assert not has_control_characters(value or ""), repr(value)[:200]
+
+
+@FUZZ
+@given(language=HEADER, agent=HEADER, cookie=HEADER, forwarded=HEADER)
+def test_request_headers_never_break_a_page_or_a_booking(
+    client, fukuoka, still, settings, language, agent, cookie, forwarded
+):
+    # Through a trusted proxy, so that X-Forwarded-For is read too.
+    settings.MADOGUCHI_TRUSTED_PROXIES = ["127.0.0.1"]
+    headers = {
+        "accept-language": language,
+        "user-agent": agent,
+        "cookie": cookie,
+        "x-forwarded-for": forwarded,
+    }
+    for path in ("/", "/o/fukuoka-plaza/", "/api/v1/offices"):
+        response = client.get(path, REMOTE_ADDR="127.0.0.1", headers=headers)
+        assert response.status_code in {200, 400}, (path, response.status_code)
+    body = _json_bytes({"office": "fukuoka-plaza", "start": OPEN_STARTS[0], "name": "山田 太郎",
+                        "email": "taro@example.jp", "phone": "090-1234-5678", "agree_terms": True})  # fmt: skip
+    response = client.post(
+        "/api/v1/bookings",
+        data=body,
+        content_type="application/json",
+        REMOTE_ADDR="127.0.0.1",
+        headers=headers,
+    )
+    assert_api_answer(response, success={201})
+    assert_nothing_stored_is_garbage()
+    assert_no_access_record_is_garbage()
