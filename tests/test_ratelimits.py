@@ -68,12 +68,16 @@ def test_redis_counters_expire_with_their_window(redis_store):
     assert 0 < ttl <= 31
 
 
-@pytest.mark.parametrize("backend", ["embedded", "redis"])
-def test_exactly_the_hits_over_the_limit_are_refused(settings, tmp_path, redis_store, backend):
+@pytest.fixture(params=["embedded", "redis"])
+def limits_on(request, settings, tmp_path, redis_store):
+    """The limits on, counted in the embedded store or in Redis."""
     settings.MADOGUCHI_RATE_LIMITS = True
     settings.MADOGUCHI_RATE_LIMIT_FILE = tmp_path / "ratelimits.sqlite3"
-    settings.REDIS_URL = REDIS_URL if backend == "redis" else ""
+    settings.REDIS_URL = REDIS_URL if request.param == "redis" else ""
     settings.MADOGUCHI_RATE_LIMIT_PREFIX = redis_store.prefix
+
+
+def test_exactly_the_hits_over_the_limit_are_refused(limits_on):
     rule = ratelimits.Rule("test", 50, 600)
     now = datetime(2026, 11, 26, 1, 5, tzinfo=UTC)  # 5 minutes into a 10-minute window
     results = together(lambda i: ratelimits.hit(rule, "198.51.100.7", now=now))
@@ -83,12 +87,7 @@ def test_exactly_the_hits_over_the_limit_are_refused(settings, tmp_path, redis_s
     assert {r.retry_after for r in refused} == {300}
 
 
-@pytest.mark.parametrize("backend", ["embedded", "redis"])
-def test_a_refund_takes_back_one_hit_and_never_goes_below_zero(settings, tmp_path, redis_store, backend):
-    settings.MADOGUCHI_RATE_LIMITS = True
-    settings.MADOGUCHI_RATE_LIMIT_FILE = tmp_path / "ratelimits.sqlite3"
-    settings.REDIS_URL = REDIS_URL if backend == "redis" else ""
-    settings.MADOGUCHI_RATE_LIMIT_PREFIX = redis_store.prefix
+def test_a_refund_takes_back_one_hit_and_never_goes_below_zero(limits_on):
     now = datetime(2026, 11, 26, 1, 5, tzinfo=UTC)
     for _ in range(3):
         ratelimits.refund_recipient("nobody@example.jp", now=now)  # nothing to take back

@@ -119,22 +119,24 @@ def _scan_public(site: Site, page: Any, scan: Scanner, *, english: bool) -> int:
     page.wait_for_url(re.compile(r"/b/sent/$"))
     scan("check your email")
     pages += 1
-    visit("confirm (to press)", f"/b/confirm/{pending['confirm']}")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == (
-        "Your booking is confirmed" if english else "予約が確定しました"
-    )
-    scan("confirmed (just now)")
-    pages += 1
-    visit("cancel (to press)", f"/b/cancel/{again['cancel']}")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == (
-        "Your booking has been cancelled" if english else "予約をキャンセルしました"
-    )
-    scan("cancelled (just now)")
-    pages += 1
+    for name, path, heading in (
+        (
+            "confirmed (just now)",
+            f"/b/confirm/{pending['confirm']}",
+            ("Your booking is confirmed", "予約が確定しました"),
+        ),
+        (
+            "cancelled (just now)",
+            f"/b/cancel/{again['cancel']}",
+            ("Your booking has been cancelled", "予約をキャンセルしました"),
+        ),
+    ):
+        visit(f"{name}: before pressing", path)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == heading[0 if english else 1]
+        scan(name)
+        pages += 1
     return pages
 
 
