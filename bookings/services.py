@@ -154,9 +154,12 @@ def free_seat(office: Office, slot: Slot, *, now: datetime, facts: HoldFacts | N
     usually the next number above the highest; else a gap; else lapsed holds of the slot are
     expired (with their notices) to give their numbers back.
     """
-    rows = Booking.objects.filter(office=office, start=slot.start, status__in=SEAT_HOLDING)
+
+    def rows() -> QuerySet[Booking]:  # built only when needed: not on the common path
+        return Booking.objects.filter(office=office, start=slot.start, status__in=SEAT_HOLDING)
+
     if facts is None:
-        counts = rows.aggregate(holding=Count("pk", filter=holds_seat(now)), top=Max("seat"))
+        counts = rows().aggregate(holding=Count("pk", filter=holds_seat(now)), top=Max("seat"))
         holding, top = counts["holding"], counts["top"] or 0
     else:
         holding, top = facts.holding, facts.top
@@ -165,7 +168,7 @@ def free_seat(office: Office, slot: Slot, *, now: datetime, facts: HoldFacts | N
     if top < slot.capacity:
         return top + 1
     for attempt in range(2):
-        taken = set(rows.values_list("seat", flat=True))
+        taken = set(rows().values_list("seat", flat=True))
         free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
         if free:
             return free[0]

@@ -24,8 +24,8 @@ from madoguchi import ratelimits
 from madoguchi.access_records import record_now
 from madoguchi.dates import format_date, format_datetime, format_day_in_month, format_month, format_slot
 from offices.models import Office, TermsVersion
-from offices.services import current_terms, office_today
-from offices.terms import next_terms, terms_by_version
+from offices.services import coming_terms, current_terms, office_today
+from offices.terms import terms_by_version
 
 SLOT_KEY = "%Y%m%dT%H%M"
 
@@ -97,7 +97,7 @@ def office_page(request: HttpRequest, code: str) -> HttpResponse:
             "months": lambda: _by_month(office, slots, today=today),
             "calendar_key": _calendar_key(office, slots, today=today),
             "terms": terms,
-            "upcoming_terms": next_terms(office, today=today, current=terms),
+            "upcoming_terms": coming_terms(office, today=today),
         },
     )
 
@@ -142,7 +142,7 @@ def book(request: HttpRequest, code: str, slot: str) -> HttpResponse:
         "office": office,
         "terms": terms,
         "text": terms.text_for(_language()) if terms else None,
-        "upcoming_terms": next_terms(office, today=office_today(office, now=now)),
+        "upcoming_terms": coming_terms(office, today=office_today(office, now=now)),
     }
     if available is None or terms is None:
         return render(request, "front/slot_gone.html", context, status=404)

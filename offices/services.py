@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from django.db.models import CharField
 
@@ -78,6 +79,29 @@ def current_terms(office: Office, *, today: date) -> TermsVersion | None:
     if pk is None:
         return None
     # Deleted since the office row was read (never one a booking agreed to): ask afresh.
-    return TermsVersion.objects.select_related("office").filter(pk=pk).first() or terms_in_force(
-        office, today=today
-    )
+    return _terms_version(pk, office.revision) or terms_in_force(office, today=today)
+
+
+def coming_terms(office: Office, *, today: date) -> TermsVersion | None:
+    """R12: the version that will replace today's, once published and not yet in force.
+
+    Read from the office's timetable (offices.timetable), so no query unless there is one.
+    """
+    table = timetable(office)
+    now_in_force = table.terms_in_force(today)
+    for day in sorted({entry.effective_date for entry in table.terms if entry.effective_date > today}):
+        then = table.terms_in_force(day)
+        if then is not None and then != now_in_force:
+            return _terms_version(then, office.revision)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _terms_version(pk: int, revision: int) -> TermsVersion | None:
+    """A terms version with its office, remembered per process under the office's revision.
+
+    A published version is never rewritten (offices.models), and adding, changing or deleting
+    any version gives its office (or, for a standard one, every office) a new revision, so an
+    entry can never be stale. Callers only read it.
+    """
+    return TermsVersion.objects.filter(pk=pk).first()
