@@ -177,6 +177,10 @@ def free_seat(office: Office, slot: Slot, *, now: datetime, facts: HoldFacts | N
     return None
 
 
+class _RecordFailed(Exception):
+    """booking_hold's `record` could not write: its transaction is begun again without it."""
+
+
 def booking_hold(
     *,
     office: Office,
@@ -195,16 +199,50 @@ def booking_hold(
     `record`, if given, is called first thing inside the hold's transaction: the request's
     access record (R10), so that the hold and its record are one write (if the transaction
     rolls back, the record goes with it, and the access-record middleware writes it again).
+    It runs without a savepoint: if it raises, the hold is taken in a new transaction
+    without it, so a record that cannot be written never costs the booking.
     """
     slot, terms_id = _bookable(office, start=start, now=now)
     # Per recipient, and only once the request is valid: a typo locks nobody out.
     ratelimits.hit_recipient(applicant.email_key, now=now)
-    known: Known | None = None
-    try:
+    # Everything that needs no lock is made before it is taken: the lock is the rush's bottleneck.
+    salt = new_salt()
+    booking = Booking(
+        office=office,
+        start=slot.start,
+        end=slot.end,
+        name=applicant.name,
+        email=applicant.email,
+        email_key=applicant.email_key,
+        phone=applicant.phone,
+        phone_key=applicant.phone_key,
+        jobseeker_number=applicant.jobseeker_number,
+        note=applicant.note,
+        support=applicant.support,
+        language=language,
+        created_at=now,
+        # R5: the window, and never past the start of the slot.
+        expires_at=min(now + confirm_window(), slot.start),
+        token_salt=salt,
+        confirm_token_hash=token_hash(make_token(salt=salt, purpose=CONFIRM)),
+        cancel_token_hash=token_hash(make_token(salt=salt, purpose=CANCEL)),
+        origin=origin,
+    )
+
+    def take_seat(record: Callable[[], object] | None) -> Known | None:
+        nonlocal slot, terms_id
         with transaction.atomic(durable=True):
             if record is not None:
-                # Before the lock, to keep the lock short; gone with the hold if it rolls back.
-                record()
+                # First, and before the lock to keep the lock short; gone with the hold if it
+                # rolls back. No savepoint (two round trips less): should the write fail, the
+                # transaction is begun again without it (below).
+                try:
+                    record()
+                except Exception as exc:
+                    raise _RecordFailed() from exc
+            # The confirmation request too: its booking's row follows under the lock (the
+            # foreign key is checked at commit), and it goes if no booking is made.
+            mail = queue_mail(booking, MailKind.CONFIRM_REQUEST, now=now)
             # Serialise the office's bookings: FOR UPDATE on PostgreSQL; on
             # SQLite the IMMEDIATE transaction already holds the write lock.
             if connection.features.has_select_for_update:
@@ -227,33 +265,19 @@ def booking_hold(
             if known is not None:
                 # SPEC §6: everything a stranger could be told has been said by now; from
                 # here on the answer is a hold's, and only the address on file learns why.
+                # (The worker, woken for the request withdrawn, finds nothing to send.)
+                OutgoingMail.objects.filter(pk=mail.pk).delete()
                 notify_known_person(known, now=now)
             else:
-                salt = new_salt()
-                booking = Booking.objects.create(
-                    office=office,
-                    start=slot.start,
-                    end=slot.end,
-                    seat=seat,
-                    name=applicant.name,
-                    email=applicant.email,
-                    email_key=applicant.email_key,
-                    phone=applicant.phone,
-                    phone_key=applicant.phone_key,
-                    jobseeker_number=applicant.jobseeker_number,
-                    note=applicant.note,
-                    support=applicant.support,
-                    language=language,
-                    terms_id=terms_id,
-                    created_at=now,
-                    # R5: the window, and never past the start of the slot.
-                    expires_at=min(now + confirm_window(), slot.start),
-                    token_salt=salt,
-                    confirm_token_hash=token_hash(make_token(salt=salt, purpose=CONFIRM)),
-                    cancel_token_hash=token_hash(make_token(salt=salt, purpose=CANCEL)),
-                    origin=origin,
-                )
-                queue_mail(booking, MailKind.CONFIRM_REQUEST, now=now)
+                booking.seat, booking.terms_id = seat, terms_id
+                booking.save(force_insert=True)
+        return known
+
+    try:
+        try:
+            known = take_seat(record)
+        except _RecordFailed:
+            known = take_seat(None)  # the caller writes the record once the answer is known
     except (IntegrityError, errors.SlotFull) as exc:
         # A full slot sent no mail, so it does not count against the person.
         ratelimits.refund_recipient(applicant.email_key, now=now)

@@ -251,20 +251,19 @@ def record_now(request: HttpRequest, *, status: int, office_id: int) -> None:
     The booking endpoints have it called inside the hold's transaction (booking_hold's
     `record`), so that the hold and its record are one write. The middleware then writes
     nothing more, unless that transaction was rolled back (a full slot, say): then it writes
-    the record again, with the answer given.
+    the record again, with the answer given. A failed write is logged and raised: the hold's
+    transaction is then no longer usable, and booking_hold takes the seat without the record.
     """
     endpoint = endpoint_of(request)
     if endpoint is None or (endpoint.methods is not None and request.method not in endpoint.methods):
         return
     at = getattr(request, AT_ATTRIBUTE, None) or timezone.now()
     try:
-        with transaction.atomic():  # a savepoint: a failed write leaves the hold's transaction whole
-            record = _write(
-                request, kind=endpoint.kind, status=status, found=Found(office_id=office_id), at=at
-            )
-    except Exception as exc:  # noqa: BLE001 - a lost record must not become a lost booking
+        # No savepoint: booking_hold begins its transaction again without us if this fails.
+        record = _write(request, kind=endpoint.kind, status=status, found=Found(office_id=office_id), at=at)
+    except Exception as exc:
         log.error("access record not written: %s", type(exc).__name__)
-        return  # the middleware tries again once the answer is known
+        raise  # and the middleware tries again once the answer is known
     setattr(request, WRITTEN_ATTRIBUTE, record)
 
 
