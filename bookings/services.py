@@ -269,7 +269,9 @@ def booking_hold(
                 OutgoingMail.objects.filter(pk=mail.pk).delete()
                 notify_known_person(known, now=now)
             else:
-                booking.seat, booking.terms_id = seat, terms_id
+                # The slot as found under the lock: its length too, should the timetable
+                # have changed since the row was made.
+                booking.seat, booking.terms_id, booking.end = seat, terms_id, slot.end
                 booking.save(force_insert=True)
         return known
 
